@@ -1,0 +1,53 @@
+//! The external tools the generated Verilog must satisfy: `verilator --lint-only -Wall`, yosys's
+//! latch check, and yosys's cell count for `make area`.
+
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::Command;
+
+fn run(cmd: &mut Command, what: &str) -> Result<String> {
+    let out = cmd.output().with_context(|| format!("cannot run {what} (is it installed? `make setup`)"))?;
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        bail!("{what} failed:\n{text}");
+    }
+    Ok(text)
+}
+
+/// `verilator --lint-only -Wall` on `files` with `top` as the top module; any output is a failure.
+pub fn verilator_lint(files: &[&Path], top: &str) -> Result<()> {
+    let mut cmd = Command::new("verilator");
+    cmd.args(["--lint-only", "-Wall", "--top-module", top]).args(files);
+    let text = run(&mut cmd, &format!("verilator lint of {top}"))?;
+    if !text.trim().is_empty() {
+        bail!("verilator lint of {top} reported:\n{text}");
+    }
+    Ok(())
+}
+
+fn yosys_read(files: &[&Path]) -> String {
+    files.iter().map(|f| format!("read_verilog {}; ", f.display())).collect()
+}
+
+/// yosys: elaborate, run `proc`, and assert no latch cells remain.
+pub fn yosys_no_latches(files: &[&Path], top: &str) -> Result<()> {
+    let script = format!(
+        "{}hierarchy -check -top {top}; proc; check -assert; select -assert-none t:$dlatch t:$adlatch t:$dlatchsr",
+        yosys_read(files)
+    );
+    run(Command::new("yosys").args(["-q", "-p", &script]), &format!("yosys latch check of {top}"))?;
+    Ok(())
+}
+
+/// yosys generic synthesis (`synth -flatten`) and the total cell count of `top`.
+pub fn yosys_cell_count(files: &[&Path], top: &str) -> Result<u64> {
+    let script = format!("{}synth -flatten -top {top}; stat", yosys_read(files));
+    let text = run(Command::new("yosys").args(["-p", &script]), &format!("yosys synth of {top}"))?;
+    // The last "Number of cells:" line is the flattened top's total.
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("Number of cells:"))
+        .last()
+        .and_then(|n| n.trim().parse().ok())
+        .with_context(|| format!("no cell count in yosys output for {top}"))
+}
