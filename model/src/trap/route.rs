@@ -3,6 +3,12 @@
 use super::cause::is_guest_page_fault;
 use crate::mode::{ModeState, Priv};
 
+/// hedeleg bits the H extension lets software set: {0–8, 12, 13, 15}; 9–11 (ecalls from HS, VS,
+/// M) and 20–23 (guest-page faults, virtual instruction) are read-only zero.
+pub const HEDELEG_DELEGABLE: u64 = 0x1FF | 1 << 12 | 1 << 13 | 1 << 15;
+/// hideleg bits the H extension lets software set: the VS-level interrupts {2, 6, 10}.
+pub const HIDELEG_DELEGABLE: u64 = 1 << 2 | 1 << 6 | 1 << 10;
+
 /// Where a trap is taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
@@ -27,11 +33,15 @@ pub struct Delegation {
 impl Delegation {
     /// (mdeleg, sdeleg, hdeleg) bit `c` for an exception or interrupt. mideleg's U-level bits
     /// read one (spec §2), whatever the core holds.
+    ///
+    /// hedeleg/hideleg are read through the H extension's read-only-zero bits: only exceptions
+    /// that can occur in VS/VU and VS-level interrupts are delegable to VS, so a guest-page fault,
+    /// virtual-instruction or VS ecall never goes to VS whatever the core's register holds.
     pub fn bits(&self, cause: u64, interrupt: bool) -> (bool, bool, bool) {
         let (m, s, h) = if interrupt {
-            (self.mideleg | crate::csr::warl::MIDELEG_FORCED, self.sideleg, self.hideleg)
+            (self.mideleg | crate::csr::warl::MIDELEG_FORCED, self.sideleg, self.hideleg & HIDELEG_DELEGABLE)
         } else {
-            (self.medeleg, self.sedeleg, self.hedeleg)
+            (self.medeleg, self.sedeleg, self.hedeleg & HEDELEG_DELEGABLE)
         };
         let bit = |r: u64| cause < 64 && r >> cause & 1 == 1;
         (bit(m), bit(s), bit(h))
