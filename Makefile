@@ -1,0 +1,60 @@
+# The verbs users type. `make demo` is the main job, `make test` is what CI runs.
+# Both install what they need first (`make setup`).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+GEN := $(CARGO) run --quiet --release -p dvext-hdl --bin dvext-gen --
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := verilator yosys
+
+.PHONY: setup rtl check-fresh lint area demo test verify fmt clippy
+
+## Install the tools: Debian's verilator (5.x) and yosys, rustfmt and clippy.
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
+	@verilator --version | grep -q '^Verilator 5' || { echo "Verilator 5.x is required"; exit 1; }
+
+## Regenerate generated/ (one Verilog file and one port manifest per module).
+rtl: setup
+	$(GEN) rtl --out generated
+
+## Fail if regenerating would change the committed generated/.
+check-fresh: setup
+	@tmp=$$(mktemp -d) && $(GEN) rtl --out $$tmp >/dev/null && \
+	if diff -r generated $$tmp >/dev/null; then echo "generated/ is up to date"; rm -rf $$tmp; \
+	else diff -r generated $$tmp | head -40; rm -rf $$tmp; echo "generated/ is stale: run 'make rtl' and commit"; exit 1; fi
+
+## verilator --lint-only -Wall and the yosys latch check, per module.
+lint: setup
+	$(GEN) check --dir generated
+
+## yosys cell count per module.
+area: setup
+	$(GEN) area --dir generated
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Main job: generate the RTL, lint it, and run the RTL-vs-reference property suites with a
+## summary per module.
+demo: rtl lint
+	@$(CARGO) test --release -p dvext-testbenches -- --nocapture --test-threads=1 2>&1 | \
+	  tee target/demo.log | grep -E '^(summary|test result)' || true
+	@grep -q 'FAILED\|panicked' target/demo.log && { echo "some suites failed: see target/demo.log"; exit 1; } || echo "all suites passed"
+
+## What CI runs: formatting, clippy, freshness of generated/, lint, and every test (1,000 cases per
+## RTL module and property).
+test: setup fmt clippy check-fresh lint
+	$(CARGO) test --workspace --release
+
+## The long run: 100,000 cases per module, with counts and throughput.
+verify: setup
+	DVEXT_CASES=100000 $(CARGO) test --release -p dvext-testbenches -- --nocapture 2>&1 | grep -E '^(summary|test result)|FAILED|panicked'
