@@ -41,7 +41,7 @@ fmt:
 	$(CARGO) fmt --all -- --check
 
 clippy:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
 ## Main job: generate the RTL, lint it, and run the RTL-vs-reference property suites with a
 ## summary per module.

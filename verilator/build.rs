@@ -154,7 +154,7 @@ fn main() -> Result<()> {
         for m in Mutant::ALL.into_iter().filter(|m| m.module() == module) {
             let dir = out_dir.join(format!("rtl_{}", m.name().replace('-', "_")));
             std::fs::create_dir_all(&dir)?;
-            let opts = GenOptions { mutant: Some(m), ..GenOptions::default() };
+            let opts = GenOptions { mutant: Some(m), ..GenOptions::committed() };
             let spec = catalog::modules().into_iter().find(|s| s.name == module);
             let Some(spec) = spec else { bail!("{module} has a bug switch but is not in the catalog") };
             let e = (spec.build)(&opts)?;

@@ -59,6 +59,13 @@ pub struct GenOptions {
 }
 
 impl GenOptions {
+    /// The configuration `generated/` is committed with: the spec's 8 vPMP entries, Sv48x4, and
+    /// two harts so that the committed RTL (and its testbenches) exercise the shared vIPI bitmap.
+    /// The generator CLI's defaults and the Verilator bridge's bug variants both come from here.
+    pub fn committed() -> GenOptions {
+        GenOptions { cfg: DvConfig { harts: 2, ..DvConfig::default() }, mutant: None }
+    }
+
     /// Validates the parameters; the generator refuses bad ones with this message.
     pub fn new(cfg: DvConfig, mutant: Option<Mutant>) -> Result<GenOptions> {
         cfg.validate()?;

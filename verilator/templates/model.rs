@@ -62,6 +62,31 @@ impl {{ name }} {
         Self::with(&{{ v.prefix|upper }})
     }
 {% endfor %}
+    /// Sets input `port` by name (for tops whose port names are built, e.g. per hart).
+    /// Returns false if there is no such input.
+    pub fn set(&mut self, port: &str, value: u64) -> bool {
+        match port {
+{%- for port in inputs %}
+            "{{ port.name }}" => self.{{ port.name }} = value,
+{%- endfor %}
+            _ => return false,
+        }
+        true
+    }
+
+    /// Reads port `port` (input or output) by name.
+    pub fn get(&self, port: &str) -> Option<u64> {
+        Some(match port {
+{%- for port in inputs %}
+            "{{ port.name }}" => self.{{ port.name }},
+{%- endfor %}
+{%- for port in outputs %}
+            "{{ port.name }}" => self.{{ port.name }},
+{%- endfor %}
+            _ => return None,
+        })
+    }
+
     /// Propagates the inputs through the combinational logic and reads the outputs.
     pub fn eval(&mut self) {
         let inp = [{% for port in inputs %}self.{{ port.name }}, {% endfor %}];

@@ -41,13 +41,13 @@ enum Cmd {
 #[derive(Args)]
 struct Params {
     /// vPMP entries (1 to 8).
-    #[arg(long, default_value_t = DvConfig::default().vpmp_entries)]
+    #[arg(long, default_value_t = GenOptions::committed().cfg.vpmp_entries)]
     vpmp_entries: u8,
     /// Leave out Sv48x4 (hugatp MODE 9 writes are then ignored).
     #[arg(long)]
     no_sv48x4: bool,
     /// Harts sharing the vIPI bitmap.
-    #[arg(long, default_value_t = DvConfig::default().harts)]
+    #[arg(long, default_value_t = GenOptions::committed().cfg.harts)]
     harts: u16,
     /// Inject a deliberate bug (to prove the testbenches catch it).
     #[arg(long, value_name = "NAME")]
