@@ -124,14 +124,25 @@ fn main() -> Result<()> {
     println!("cargo:rerun-if-changed=templates");
     println!("cargo:rerun-if-changed=../hdl/src");
 
-    let mut rtl: Vec<PathBuf> = std::fs::read_dir(&generated)?
+    // One model per port manifest; its Verilog files come from the module's `.f` list.
+    let mut manifests: Vec<PathBuf> = std::fs::read_dir(&generated)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "v"))
+        .filter(|p| p.extension().is_some_and(|x| x == "ports"))
         .collect();
-    rtl.sort();
-    for f in &rtl {
-        println!("cargo:rerun-if-changed={}", f.display());
-    }
+    manifests.sort();
+    let file_list = |module: &str| -> Result<Vec<PathBuf>> {
+        let list = generated.join(format!("{module}.f"));
+        println!("cargo:rerun-if-changed={}", list.display());
+        let text = std::fs::read_to_string(&list).with_context(|| format!("reading {}", list.display()))?;
+        Ok(text
+            .lines()
+            .map(|f| {
+                let p = generated.join(f);
+                println!("cargo:rerun-if-changed={}", p.display());
+                p
+            })
+            .collect())
+    };
 
     let mut build = cc::Build::new();
     build.cpp(true).std("c++17").opt_level(2).include(VERILATOR_INCLUDE).include(format!("{VERILATOR_INCLUDE}/vltstd"));
@@ -139,9 +150,8 @@ fn main() -> Result<()> {
     build.file(format!("{VERILATOR_INCLUDE}/verilated.cpp")).file(format!("{VERILATOR_INCLUDE}/verilated_threads.cpp"));
 
     let mut rust = String::new();
-    for file in &rtl {
-        let module = file.file_stem().unwrap().to_string_lossy().into_owned();
-        let manifest = file.with_extension("ports");
+    for manifest in &manifests {
+        let module = manifest.file_stem().unwrap().to_string_lossy().into_owned();
         println!("cargo:rerun-if-changed={}", manifest.display());
         let (inputs, outputs) = read_manifest(&manifest)?;
         let name = camel(&module);
@@ -150,17 +160,19 @@ fn main() -> Result<()> {
             ctor: "new".into(),
             doc: format!("The committed RTL (generated/{module}.v)."),
         }];
-        let mut sources = vec![(format!("V{module}"), rtl.clone())];
+        let mut sources = vec![(format!("V{module}"), file_list(&module)?)];
         for m in Mutant::ALL.into_iter().filter(|m| m.module() == module) {
             let dir = out_dir.join(format!("rtl_{}", m.name().replace('-', "_")));
             std::fs::create_dir_all(&dir)?;
             let opts = GenOptions { mutant: Some(m), ..GenOptions::committed() };
             let spec = catalog::modules().into_iter().find(|s| s.name == module);
             let Some(spec) = spec else { bail!("{module} has a bug switch but is not in the catalog") };
-            let e = (spec.build)(&opts)?;
-            let f = dir.join(format!("{}.v", e.name));
-            std::fs::write(&f, &e.verilog)?;
-            let files = vec![f];
+            let mut files = vec![];
+            for (name, text) in (spec.build)(&opts)?.files() {
+                let f = dir.join(name);
+                std::fs::write(&f, text)?;
+                files.push(f);
+            }
             let prefix = format!("V{module}_mutant");
             variants.push(Variant {
                 prefix: prefix.clone(),

@@ -33,6 +33,54 @@ pub struct Emitted {
 }
 
 impl Emitted {
+    /// One `(file name, text)` per Verilog module, the block's own module last, so that every
+    /// file lints clean under `-Wall` (DECLFILENAME wants the file named after its module).
+    pub fn files(&self) -> Vec<(String, String)> {
+        // The comment lines before the first module (who generated this) head every file.
+        let header: String =
+            self.verilog.lines().take_while(|l| !l.starts_with("module ")).map(|l| format!("{l}\n")).collect();
+        let header = header.trim_end().to_string() + "\n";
+        let mut out: Vec<(String, String)> = vec![];
+        let mut current: Option<(String, String)> = None;
+        for line in self.verilog.lines() {
+            if let Some(rest) = line.strip_prefix("module ") {
+                if let Some(done) = current.take() {
+                    out.push(done);
+                }
+                let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                current = Some((name, header.to_string()));
+            }
+            if let Some((_, text)) = current.as_mut() {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        out.extend(current);
+        for (_, text) in &mut out {
+            while text.ends_with("\n\n") {
+                text.pop();
+            }
+        }
+        // The block's own module goes last: children are defined before their parent.
+        out.sort_by_key(|(name, _)| name == &self.name);
+        out.into_iter().map(|(name, text)| (format!("{name}.v"), text)).collect()
+    }
+
+    /// The file list (`generated/<name>.f`): the files of the blocks this one instantiates
+    /// (`deps`), then its own, children before parents.
+    pub fn file_list(&self, deps: &[&Emitted]) -> String {
+        let mut s = String::new();
+        for d in deps {
+            for (f, _) in d.files() {
+                let _ = writeln!(s, "{f}");
+            }
+        }
+        for (f, _) in self.files() {
+            let _ = writeln!(s, "{f}");
+        }
+        s
+    }
+
     /// The port manifest (`generated/<name>.ports`): one `input|output <name> <bits>` per line,
     /// in declaration order. The Verilator bridge and the stitcher read it.
     pub fn manifest(&self) -> String {

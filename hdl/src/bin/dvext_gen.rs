@@ -62,16 +62,15 @@ impl Params {
     }
 }
 
-fn module_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+/// Each catalog module with the files its `.f` list names.
+fn module_files(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
     catalog::modules()
         .iter()
         .map(|m| {
-            let f = dir.join(format!("{}.v", m.name));
-            if f.is_file() {
-                Ok((m.name.to_string(), f))
-            } else {
-                bail!("{} is missing: run `make rtl` first", f.display())
-            }
+            let list = dir.join(format!("{}.f", m.name));
+            let text = std::fs::read_to_string(&list)
+                .with_context(|| format!("{} is missing: run `make rtl` first", list.display()))?;
+            Ok((m.name.to_string(), text.lines().map(|f| dir.join(f)).collect()))
         })
         .collect()
 }
@@ -90,29 +89,37 @@ fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Rtl { out, params } => {
             let opts = params.options()?;
+            let outputs = catalog::emit_all(&opts)?;
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            for m in catalog::emit_all(&opts)? {
-                let v = out.join(format!("{}.v", m.name));
-                std::fs::write(&v, &m.verilog).with_context(|| format!("cannot write {}", v.display()))?;
-                std::fs::write(out.join(format!("{}.ports", m.name)), m.manifest())?;
-                println!("wrote {} ({} ports)", v.display(), m.ports.len());
+            // Remove what an earlier run wrote, so a renamed module leaves nothing stale.
+            for e in std::fs::read_dir(&out)? {
+                let p = e?.path();
+                if p.extension().is_some_and(|x| x == "v" || x == "f" || x == "ports") {
+                    std::fs::remove_file(&p)?;
+                }
+            }
+            for m in outputs {
+                for (file, text) in &m.files {
+                    std::fs::write(out.join(file), text).with_context(|| format!("cannot write {file}"))?;
+                }
+                std::fs::write(out.join(format!("{}.f", m.emitted.name)), &m.file_list)?;
+                std::fs::write(out.join(format!("{}.ports", m.emitted.name)), m.emitted.manifest())?;
+                println!("{}: {} ports, {} Verilog file(s)", m.emitted.name, m.emitted.ports.len(), m.files.len());
             }
         }
         Cmd::Check { dir } => {
-            let files = module_files(&dir)?;
-            let all: Vec<&Path> = files.iter().map(|(_, f)| f.as_path()).collect();
-            for (name, _) in &files {
-                dvext_hdl::tools::verilator_lint(&all, name)?;
-                dvext_hdl::tools::yosys_no_latches(&all, name)?;
+            for (name, files) in module_files(&dir)? {
+                let files: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+                dvext_hdl::tools::verilator_lint(&files, &name)?;
+                dvext_hdl::tools::yosys_no_latches(&files, &name)?;
                 println!("{name}: verilator -Wall clean, no latches");
             }
         }
         Cmd::Area { dir } => {
-            let files = module_files(&dir)?;
-            let all: Vec<&Path> = files.iter().map(|(_, f)| f.as_path()).collect();
             println!("{:<24} {:>8}", "module", "cells");
-            for (name, _) in &files {
-                println!("{:<24} {:>8}", name, dvext_hdl::tools::yosys_cell_count(&all, name)?);
+            for (name, files) in module_files(&dir)? {
+                let files: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+                println!("{:<24} {:>8}", name, dvext_hdl::tools::yosys_cell_count(&files, &name)?);
             }
         }
     }

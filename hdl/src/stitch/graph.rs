@@ -136,10 +136,23 @@ impl StitchGraph {
         let mut used: HashMap<String, usize> = HashMap::new();
         let key_of = |d: &Driver| self.net(d);
 
+        // Every Verilog name in the top's scope is declared once: top ports, glue wires and the
+        // nets of instance outputs.
         let mut names = std::collections::HashSet::new();
-        for n in self.inputs.iter().map(|p| &p.name).chain(self.outputs.iter().map(|(p, _)| &p.name)) {
+        let inst_nets = self.instances.iter().flat_map(|i| {
+            i.ports.iter().filter(|p| p.dir == Dir::Output).map(move |p| format!("{}__{}", i.name, p.name))
+        });
+        for n in self
+            .inputs
+            .iter()
+            .map(|p| p.name.clone())
+            .chain(self.outputs.iter().map(|(p, _)| p.name.clone()))
+            .chain(self.glue.iter().map(|g| g.name.clone()))
+            .chain(self.instances.iter().map(|i| i.name.clone()))
+            .chain(inst_nets)
+        {
             if !names.insert(n.clone()) {
-                bail!("{}: top port '{n}' declared twice", self.name);
+                bail!("{}: the name '{n}' is declared twice", self.name);
             }
         }
         // Instance ports and their internal combinational paths.

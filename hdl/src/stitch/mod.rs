@@ -5,7 +5,7 @@
 pub mod graph;
 pub mod render;
 pub mod timing;
-// pub mod top; (enabled once the modules land)
+pub mod top;
 
 pub use graph::{Driver, StitchGraph};
 #[cfg(test)]

@@ -92,3 +92,22 @@ fn unknown_ports_are_errors_not_panics() {
     g.connect("w", "a", Driver::top("x"));
     assert!(err(&g).contains("no instance named 'w'"));
 }
+
+#[test]
+fn the_dvext_top_checks_and_renders_for_1_2_and_4_harts() {
+    use crate::options::{DvConfig, GenOptions};
+    for harts in [1u16, 2, 4] {
+        let opts = GenOptions::new(DvConfig { harts, ..DvConfig::default() }, None).unwrap();
+        let top = super::top::build(&opts).unwrap();
+        assert!(top.verilog.contains(&format!("dvext_csr_file csr{} (", harts - 1)));
+        assert!(top.ports.iter().any(|p| p.name == format!("h{}_csr_rdata", harts - 1)));
+    }
+}
+
+#[test]
+fn a_glue_wire_named_like_a_port_is_refused() {
+    let mut g = pair();
+    g.glue("z", 8, "{0}", vec![Driver::top("x")]);
+    g.leave_open("v", "y");
+    assert!(err(&g).contains("'z' is declared twice"), "{}", err(&g));
+}

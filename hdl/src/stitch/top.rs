@@ -9,11 +9,15 @@
 use super::graph::{Driver, StitchGraph};
 use super::timing::Timing;
 use crate::emit::{Dir, Emitted};
-use crate::modules::vipi::hart_port;
 use crate::options::GenOptions;
 use anyhow::{Context, Result};
 
 pub const NAME: &str = "dvext_top";
+
+/// Port `field` of hart `h` on `dvext_vipi` (its bundle array `hart` emits as `hart__{h}__{field}`).
+pub fn hart_port(h: usize, field: &str) -> String {
+    format!("hart__{h}__{field}")
+}
 
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
@@ -137,12 +141,13 @@ pub fn graph(opts: &GenOptions, csr: &Emitted, trap: &Emitted, s2: &Emitted, vip
             g.input(&top(p), if p == "mie_core" { 64 } else { 1 });
         }
         // mip/mie merge: the core's bits OR the bits DV-Ext drives.
-        g.glue(&top("mip"), 64, "{0} | {1}", vec![Driver::Top(top("mip_core")), Driver::out(&c, "mip_dv")]);
-        g.glue(&top("mie"), 64, "{0} | {1}", vec![Driver::Top(top("mie_core")), Driver::out(&c, "mie_dv")]);
-        g.connect(&t, "mip", Driver::Glue(top("mip")));
-        g.connect(&t, "mie", Driver::Glue(top("mie")));
-        g.output(&top("mip"), 64, Driver::Glue(top("mip")));
-        g.output(&top("mie"), 64, Driver::Glue(top("mie")));
+        let (mip, mie) = (top("mip_merged"), top("mie_merged"));
+        g.glue(&mip, 64, "{0} | {1}", vec![Driver::Top(top("mip_core")), Driver::out(&c, "mip_dv")]);
+        g.glue(&mie, 64, "{0} | {1}", vec![Driver::Top(top("mie_core")), Driver::out(&c, "mie_dv")]);
+        g.connect(&t, "mip", Driver::Glue(mip.clone()));
+        g.connect(&t, "mie", Driver::Glue(mie.clone()));
+        g.output(&top("mip"), 64, Driver::Glue(mip));
+        g.output(&top("mie"), 64, Driver::Glue(mie));
         // CSR file <-> trap redirect.
         for &p in CSR_TO_TRAP {
             g.connect(&t, p, Driver::out(&c, p));
@@ -151,14 +156,14 @@ pub fn graph(opts: &GenOptions, csr: &Emitted, trap: &Emitted, s2: &Emitted, vip
             g.connect(&c, to, Driver::out(&t, from));
         }
         g.glue(
-            &top("hu_trap"),
+            &top("hu_trap_commit"),
             1,
             "{0} & ({1} == 2'd2)",
             vec![Driver::Top(top("trap_commit")), Driver::out(&t, "trap_target")],
         );
-        g.connect(&c, "hu_trap", Driver::Glue(top("hu_trap")));
+        g.connect(&c, "hu_trap", Driver::Glue(top("hu_trap_commit")));
         g.glue(
-            &top("huret"),
+            &top("huret_commit"),
             1,
             "{0} & ({1} == 3'd1) & ~{2} & ~{3}",
             vec![
@@ -168,7 +173,7 @@ pub fn graph(opts: &GenOptions, csr: &Emitted, trap: &Emitted, s2: &Emitted, vip
                 Driver::out(&t, "insn_virtual"),
             ],
         );
-        g.connect(&c, "huret", Driver::Glue(top("huret")));
+        g.connect(&c, "huret", Driver::Glue(top("huret_commit")));
         // CSR file <-> vIPI bitmap.
         g.glue(&top("vipi_en"), 1, "{0} & {1}", vec![Driver::Top(top("csr_en")), Driver::out(&c, "csr_vipi")]);
         g.connect("vipi", &hart_port(h, "en"), Driver::Glue(top("vipi_en")));
