@@ -159,7 +159,7 @@ pub fn emit<B: Block>(name: &str, block: &mut B) -> Result<Emitted> {
     check_all(block).map_err(|e| anyhow!("rust-hdl check of {name} failed: {e:?}"))?;
     let mut defines = ModuleDefines::default();
     block.accept(name, &mut defines);
-    let verilog = rename_dollars(&defines.defines());
+    let verilog = crate::comb_split::split(&rename_dollars(&defines.defines()));
     let mut probe = PortProbe::default();
     block.accept(name, &mut probe);
     let mut text = String::new();

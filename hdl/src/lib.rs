@@ -3,7 +3,9 @@
 //! committed, lint-clean Verilog (`generated/`).
 
 pub mod catalog;
+pub mod comb_split;
 pub mod emit;
 pub mod modules;
 pub mod options;
+pub mod stitch;
 pub mod tools;

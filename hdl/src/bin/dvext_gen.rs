@@ -4,7 +4,7 @@
 //! * `dvext-gen check [--dir DIR]`          verilator -Wall lint and yosys latch check per module
 //! * `dvext-gen area [--dir DIR]`           yosys cell count per module
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use dvext_hdl::catalog;
 use dvext_hdl::options::{DvConfig, GenOptions, Mutant};
