@@ -1,0 +1,2 @@
+dvext_stage2_check__table_wide.v
+dvext_stage2_check.v

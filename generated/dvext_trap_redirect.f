@@ -1,0 +1,1 @@
+dvext_trap_redirect.v
