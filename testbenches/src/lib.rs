@@ -16,3 +16,5 @@ pub fn config() -> Config {
         ..Config::default()
     }
 }
+
+pub mod expect;

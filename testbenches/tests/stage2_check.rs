@@ -11,9 +11,10 @@
 //! * `mutant_is_caught`: the same properties on the RTL generated with `skip-vpmp-on-pte`.
 
 use dvext_model::csr::warl::gatp;
-use dvext_model::stage2::gstage::{gpa_in_range, pte, pte_step, vpn, GMode, PteStep};
-use dvext_model::stage2::vpmp::{vpmp_allows, VpmpRegs, A_NA4, A_NAPOT, A_OFF, A_TOR};
+use dvext_model::stage2::gstage::{pte, GMode};
+use dvext_model::stage2::vpmp::{VpmpRegs, A_NA4, A_NAPOT, A_OFF, A_TOR};
 use dvext_model::stage2::Access;
+use dvext_testbenches::expect::stage2_check::{access_code, expected, Expected, Stage2Inputs as Case};
 use dvext_verilated::Stage2Check;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
@@ -24,67 +25,6 @@ use std::time::Instant;
 /// and Sv48x4.
 const VPMP_ENTRIES: u8 = 8;
 const SV48X4: bool = true;
-
-/// Inputs of one walk step.
-#[derive(Clone, Debug)]
-struct Case {
-    mode: u64,
-    gpa: u64,
-    level: u8,
-    table_ppn: u64,
-    pte: u64,
-    access: Access,
-    mxr: bool,
-    pa: u64,
-    pa_size: u64,
-    pa_is_pte: bool,
-    vpmp_active: bool,
-    regs: VpmpRegs,
-}
-
-/// The `access` port encoding: the index in `Access::ALL` (docs/integration/stage2_check.md).
-fn access_code(a: Access) -> u64 {
-    Access::ALL.iter().position(|x| *x == a).unwrap() as u64
-}
-
-/// The expected outputs, straight from the model.
-#[derive(Debug, PartialEq, Eq)]
-struct Expected {
-    gpa_fault: u64,
-    pte_addr: u64,
-    pte_fault: u64,
-    pte_leaf: u64,
-    pte_next_ppn: u64,
-    leaf_pa: u64,
-    vpmp_fault: u64,
-    gpf_cause: u64,
-    af_cause: u64,
-}
-
-fn expected(c: &Case) -> Expected {
-    // MODE 9 without Sv48x4 built, and every MODE the model does not decode, are unsupported:
-    // gpa_fault, and the PTE index is computed as for Bare (9-bit VPNs).
-    let supported = GMode::from_gatp(c.mode << gatp::MODE_SHIFT).filter(|m| *m != GMode::Sv48x4 || SV48X4);
-    let gpa_fault = supported.map(|m| !gpa_in_range(m, c.gpa)).unwrap_or(true);
-    let m = supported.unwrap_or(GMode::Bare);
-    let (pte_fault, pte_leaf, pte_next_ppn, leaf_pa) = match pte_step(c.pte, c.level, c.gpa, c.access, c.mxr) {
-        PteStep::Fault => (1, 0, 0, 0),
-        PteStep::Next { ppn } => (0, 0, ppn, 0),
-        PteStep::Leaf { pa } => (0, 1, 0, pa),
-    };
-    let (size, perm) = if c.pa_is_pte { (8, Access::Load.perm_bit()) } else { (1 << c.pa_size, c.access.perm_bit()) };
-    Expected {
-        gpa_fault: gpa_fault.into(),
-        pte_addr: (c.table_ppn << 12) + vpn(m, c.gpa, c.level) * 8,
-        pte_fault,
-        pte_leaf,
-        pte_next_ppn,
-        leaf_pa,
-        vpmp_fault: (c.vpmp_active && !vpmp_allows(&c.regs, c.pa, size, perm)).into(),
-        gpf_cause: c.access.guest_page_fault(),
-        af_cause: c.access.access_fault(),
-    }
-}
 
 /// Drives `c` into `dut`, settles it, and compares every output with the model.
 fn check(dut: &mut Stage2Check, c: &Case) -> Result<(), String> {
@@ -115,7 +55,7 @@ fn check(dut: &mut Stage2Check, c: &Case) -> Result<(), String> {
         gpf_cause: dut.gpf_cause,
         af_cause: dut.af_cause,
     };
-    let want = expected(c);
+    let want = expected(c, SV48X4);
     if got == want {
         Ok(())
     } else {
@@ -290,7 +230,7 @@ struct Coverage {
 
 impl Coverage {
     fn add(&mut self, c: &Case) {
-        let e = expected(c);
+        let e = expected(c, SV48X4);
         self.cases += 1;
         self.gpa_fault += e.gpa_fault;
         self.leaf += e.pte_leaf;

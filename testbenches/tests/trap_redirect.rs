@@ -14,77 +14,18 @@
 //! * `reserved_priv_2_reads_as_m`: the interpretation documented for priv_lvl = 2.
 //! * `mutant_is_caught`: the same checkers on the RTL generated with `plain-u-to-hu` must fail.
 
-use dvext_model::csr::warl::hustatus::{self, UIE};
-use dvext_model::csr::{AccessFault, DvCsrs};
+use dvext_model::csr::warl::hustatus::{self};
 use dvext_model::trap::cause::{self, irq, is_guest_page_fault};
 use dvext_model::trap::{
-    enter_hu, huret, insn_check, route, select_interrupt, Delegation, DvInsn, HuretResult, InterruptEnv, Target,
-    TrapInfo,
+    Delegation, DvInsn, Target,
 };
 use dvext_model::{Mode, ModeState, Priv};
+use dvext_testbenches::expect::trap_redirect::{expected, insn_code, insn_of, tcode, TrapInputs as Case};
 use dvext_verilated::TrapRedirect;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use std::cell::RefCell;
 use std::time::Instant;
-
-/// The `insn` port code of a DV-Ext instruction: position in `DvInsn::ALL` plus one (0 = none;
-/// the generator derives it the same way, `dvext_hdl::modules::trap_redirect::insn_code`).
-fn insn_code(i: DvInsn) -> u64 {
-    DvInsn::ALL.iter().position(|&x| x == i).unwrap() as u64 + 1
-}
-
-fn insn_of(code: u64) -> Option<DvInsn> {
-    DvInsn::ALL.into_iter().find(|&i| insn_code(i) == code)
-}
-
-/// Port encoding of a target: the model's discriminant (0 M, 1 HS, 2 HU, 3 VS).
-fn tcode(t: Target) -> u64 {
-    t as u64
-}
-
-/// One combinational evaluation's worth of inputs.
-#[derive(Clone, Copy, Debug)]
-struct Case {
-    prv: Priv,
-    virt: bool,
-    hu: bool,
-    deleg: Delegation,
-    cause: u64,
-    intr: bool,
-    pc: u64,
-    tval: u64,
-    gpa: u64,
-    tinst: u64,
-    hyp: bool,
-    hustatus: u64,
-    utvec: u64,
-    uepc: u64,
-    mip: u64,
-    mie: u64,
-    mstatus_mie: bool,
-    mstatus_sie: bool,
-    vsstatus_sie: bool,
-    mstatus_tvm: bool,
-    insn: u64,
-}
-
-impl Case {
-    fn state(&self) -> ModeState {
-        ModeState { prv: self.prv, virt: self.virt, hu: self.hu }
-    }
-    fn trap(&self) -> TrapInfo {
-        TrapInfo {
-            cause: self.cause,
-            interrupt: self.intr,
-            pc: self.pc,
-            tval: self.tval,
-            gpa: self.gpa,
-            tinst: self.tinst,
-            hyp_access: self.hyp,
-        }
-    }
-}
 
 /// Sets every input of `dut` from `c` (with `prv_bits` as the raw priv_lvl) and evaluates.
 fn drive_raw(dut: &mut TrapRedirect, c: &Case, prv_bits: u64) {
@@ -127,57 +68,6 @@ fn outputs(dut: &TrapRedirect) -> Vec<(&'static str, u64)> {
 }
 
 /// What the model says every output must be for `c`.
-fn expected(c: &Case) -> Vec<(&'static str, u64)> {
-    let st = c.state();
-    let t = c.trap();
-    let target = route(&st, &c.deleg, c.cause, c.intr);
-    let mut csrs = DvCsrs { hustatus: c.hustatus, utvec: c.utvec, uepc: c.uepc, ..Default::default() };
-    let entry = enter_hu(&mut csrs, &st, &t);
-    let env = InterruptEnv {
-        mip: c.mip,
-        mie: c.mie,
-        deleg: c.deleg,
-        mstatus_mie: c.mstatus_mie,
-        mstatus_sie: c.mstatus_sie,
-        vsstatus_sie: c.vsstatus_sie,
-        hustatus_uie: c.hustatus & UIE != 0,
-    };
-    let (irq_valid, irq_cause, irq_target) = match select_interrupt(&st, &env) {
-        Some((n, t)) => (1, n, tcode(t)),
-        None => (0, 0, 0),
-    };
-    let (illegal, virtual_) = match insn_of(c.insn).map(|i| insn_check(i, st.mode(), c.mstatus_tvm)) {
-        Some(Err(AccessFault::Illegal)) => (1, 0),
-        Some(Err(AccessFault::Virtual)) => (0, 1),
-        _ => (0, 0),
-    };
-    // The huret outputs are "the state after a legal huret": from the current state when it is
-    // legal there (only HU), else from HU with the same registers.
-    let mut rc = DvCsrs { hustatus: c.hustatus, uepc: c.uepc, ..Default::default() };
-    let from = if insn_check(DvInsn::Huret, st.mode(), false).is_ok() { st } else { Mode::HU.state() };
-    let HuretResult::Return { pc: rpc, state: rst } = huret(&mut rc, &from) else {
-        unreachable!("huret from HU is legal")
-    };
-    vec![
-        ("trap_target", tcode(target)),
-        ("hu_pc", entry.pc),
-        ("hu_hustatus", csrs.hustatus),
-        ("hu_ucause", csrs.ucause),
-        ("hu_uepc", csrs.uepc),
-        ("hu_utval", csrs.utval),
-        ("hu_hutval", csrs.hutval),
-        ("hu_hutinst", csrs.hutinst),
-        ("irq_valid", irq_valid),
-        ("irq_cause", irq_cause),
-        ("irq_target", irq_target),
-        ("insn_illegal", illegal),
-        ("insn_virtual", virtual_),
-        ("huret_pc", rpc),
-        ("huret_virt", u64::from(rst.virt)),
-        ("huret_priv", rst.prv.bits()),
-        ("huret_hustatus", rc.hustatus),
-    ]
-}
 
 /// Drives `c` into `dut` and compares every output with the model.
 fn check(dut: &mut TrapRedirect, c: &Case) -> Result<(), String> {
