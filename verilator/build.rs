@@ -99,7 +99,18 @@ fn read_manifest(path: &Path) -> Result<(Vec<Port>, Vec<Port>)> {
 fn verilate(files: &[PathBuf], top: &str, prefix: &str, mdir: &Path) -> Result<Vec<PathBuf>> {
     let _ = std::fs::remove_dir_all(mdir);
     let out = Command::new("verilator")
-        .args(["--cc", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint", "-Wno-style"])
+        .args([
+            "--cc",
+            "-O3",
+            "--x-assign",
+            "fast",
+            "--x-initial",
+            "fast",
+            "--noassert",
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+        ])
         .args(["--top-module", top, "--prefix", prefix, "-Mdir"])
         .arg(mdir)
         .args(files)
@@ -118,7 +129,8 @@ fn verilate(files: &[PathBuf], top: &str, prefix: &str, mdir: &Path) -> Result<V
 
 fn main() -> Result<()> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
-    let generated = manifest_dir.join("../generated").canonicalize().context("generated/ is missing: run `make rtl`")?;
+    let generated =
+        manifest_dir.join("../generated").canonicalize().context("generated/ is missing: run `make rtl`")?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     println!("cargo:rerun-if-changed={}", generated.display());
     println!("cargo:rerun-if-changed=templates");
@@ -153,7 +165,7 @@ fn main() -> Result<()> {
     for manifest in &manifests {
         let module = manifest.file_stem().unwrap().to_string_lossy().into_owned();
         println!("cargo:rerun-if-changed={}", manifest.display());
-        let (inputs, outputs) = read_manifest(&manifest)?;
+        let (inputs, outputs) = read_manifest(manifest)?;
         let name = camel(&module);
         let mut variants = vec![Variant {
             prefix: format!("V{module}"),

@@ -22,11 +22,17 @@ pub struct Output {
 }
 
 pub fn modules() -> Vec<ModuleSpec> {
-    vec![ModuleSpec { name: "dvext_csr_file", build: crate::modules::csr_file::build, deps: &[] },
+    vec![
+        ModuleSpec { name: "dvext_csr_file", build: crate::modules::csr_file::build, deps: &[] },
         ModuleSpec { name: "dvext_stage2_check", build: crate::modules::stage2_check::build, deps: &[] },
         ModuleSpec { name: "dvext_trap_redirect", build: crate::modules::trap_redirect::build, deps: &[] },
         ModuleSpec { name: "dvext_vipi", build: crate::modules::vipi::build, deps: &[] },
-        ModuleSpec { name: crate::stitch::top::NAME, build: crate::stitch::top::build, deps: &["dvext_csr_file", "dvext_stage2_check", "dvext_trap_redirect", "dvext_vipi"] }]
+        ModuleSpec {
+            name: crate::stitch::top::NAME,
+            build: crate::stitch::top::build,
+            deps: &["dvext_csr_file", "dvext_stage2_check", "dvext_trap_redirect", "dvext_vipi"],
+        },
+    ]
 }
 
 /// Emits every module (and the stitched top) for `opts`.

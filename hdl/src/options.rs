@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 pub use dvext_model::DvConfig;
 
 /// A deliberate bug the generator can inject (`--inject-bug NAME`). Each one breaks one rule of
-/// the spec in one module; the testbenches must catch every one (`testbenches/tests/mutants.rs`).
+/// the spec in one module; the testbenches must catch every one (each suite's `mutant_is_caught`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Mutant {
     /// trap_redirect: plain-U traps (hstatus.HU = 0) are routed to HU as if HU were set.
@@ -19,7 +19,8 @@ pub enum Mutant {
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 4] = [Mutant::PlainUToHu, Mutant::SkipVpmpOnPte, Mutant::VcpuidWritableFromHu, Mutant::VipiClearSets];
+    pub const ALL: [Mutant; 4] =
+        [Mutant::PlainUToHu, Mutant::SkipVpmpOnPte, Mutant::VcpuidWritableFromHu, Mutant::VipiClearSets];
 
     pub fn name(self) -> &'static str {
         match self {

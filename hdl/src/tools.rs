@@ -47,7 +47,7 @@ pub fn yosys_cell_count(files: &[&Path], top: &str) -> Result<u64> {
     // The last "Number of cells:" line is the flattened top's total.
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("Number of cells:"))
-        .last()
+        .next_back()
         .and_then(|n| n.trim().parse().ok())
         .with_context(|| format!("no cell count in yosys output for {top}"))
 }

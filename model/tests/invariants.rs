@@ -10,9 +10,8 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
 fn any_state() -> impl Strategy<Value = ModeState> {
-    (prop_oneof![Just(Priv::U), Just(Priv::S), Just(Priv::M)], any::<bool>(), any::<bool>()).prop_map(
-        |(prv, virt, hu)| ModeState { prv, virt: virt && prv != Priv::M, hu },
-    )
+    (prop_oneof![Just(Priv::U), Just(Priv::S), Just(Priv::M)], any::<bool>(), any::<bool>())
+        .prop_map(|(prv, virt, hu)| ModeState { prv, virt: virt && prv != Priv::M, hu })
 }
 
 /// Delegation registers whose bits are set half of the time.

@@ -183,7 +183,12 @@ fn model_access(c: &DvCsrs, s: &Step) -> (Verdict, Option<CsrOutcome>, DvCsrs) {
     };
     let mut after = *c;
     let outcome = match csr_op(s.op) {
-        Some(op) => Some(after.access(&mut vipi, &cfg(), &env, s.addr, op, s.operand, s.writes)),
+        Some(op) => Some(after.access(
+            &mut vipi,
+            &cfg(),
+            &env,
+            dvext_model::csr::CsrRequest::new(s.addr, op, s.operand, s.writes),
+        )),
         None if verdict == Verdict::Allowed => Some(match lookup(s.addr).unwrap().storage {
             Storage::Alias(n) => CsrOutcome::Alias(n),
             _ => CsrOutcome::Done { read: c.read(s.addr, &vipi, &env) },

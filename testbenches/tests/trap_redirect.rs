@@ -16,9 +16,7 @@
 
 use dvext_model::csr::warl::hustatus::{self};
 use dvext_model::trap::cause::{self, irq, is_guest_page_fault};
-use dvext_model::trap::{
-    Delegation, DvInsn, Target,
-};
+use dvext_model::trap::{Delegation, DvInsn, Target};
 use dvext_model::{Mode, ModeState, Priv};
 use dvext_testbenches::expect::trap_redirect::{expected, insn_code, insn_of, tcode, TrapInputs as Case};
 use dvext_verilated::TrapRedirect;
@@ -66,8 +64,6 @@ fn drive(dut: &mut TrapRedirect, c: &Case) {
 fn outputs(dut: &TrapRedirect) -> Vec<(&'static str, u64)> {
     TrapRedirect::OUTPUTS.iter().map(|&n| (n, dut.get(n).unwrap())).collect()
 }
-
-/// What the model says every output must be for `c`.
 
 /// Drives `c` into `dut` and compares every output with the model.
 fn check(dut: &mut TrapRedirect, c: &Case) -> Result<(), String> {

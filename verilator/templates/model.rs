@@ -110,6 +110,13 @@ impl {{ name }} {
 {% endif %}
 }
 
+impl Default for {{ name }} {
+    /// The committed RTL.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Drop for {{ name }} {
     fn drop(&mut self) {
         // SAFETY: `raw` came from this vtable's constructor and is released exactly once.

@@ -453,7 +453,8 @@ impl CsrFile {
             t_is_whso: core::array::from_fn(|k| {
                 // The deliberate bug: forget that vcpuid is written only from M/HS (spec §2).
                 let whso = matches!(CSRS[k].class, AccessClass::Hu { write_hs_only: true });
-                Constant::new(whso && !(vcpuid_bug && CSRS[k].number == VCPUID))
+                let bug_here = vcpuid_bug && CSRS[k].number == VCPUID;
+                Constant::new(whso && !bug_here)
             }),
             t_is_own: core::array::from_fn(|k| Constant::new(CSRS[k].storage == Storage::Own)),
             t_is_alias: core::array::from_fn(|k| Constant::new(matches!(CSRS[k].storage, Storage::Alias(_)))),

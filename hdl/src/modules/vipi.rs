@@ -146,7 +146,8 @@ impl Logic for Vipi {
             }
             for w in 0..WORDS {
                 self.snap[(h + 1) * 4 + w].next = self.snap[h * 4 + w].val();
-                if self.hart[h].word.val() == self.code2[w].val() && self.hart[h].en.val() && self.hart[h].writes.val() {
+                if self.hart[h].word.val() == self.code2[w].val() && self.hart[h].en.val() && self.hart[h].writes.val()
+                {
                     if self.hart[h].op.val() == self.op_rw.val() {
                         self.snap[(h + 1) * 4 + w].next = self.hart[h].operand.val();
                     }
@@ -155,11 +156,9 @@ impl Logic for Vipi {
                     }
                     if self.hart[h].op.val() == self.op_rc.val() {
                         if self.csrrc_sets.val() {
-                            self.snap[(h + 1) * 4 + w].next =
-                                self.snap[h * 4 + w].val() | self.hart[h].operand.val();
+                            self.snap[(h + 1) * 4 + w].next = self.snap[h * 4 + w].val() | self.hart[h].operand.val();
                         } else {
-                            self.snap[(h + 1) * 4 + w].next =
-                                self.snap[h * 4 + w].val() & !self.hart[h].operand.val();
+                            self.snap[(h + 1) * 4 + w].next = self.snap[h * 4 + w].val() & !self.hart[h].operand.val();
                         }
                     }
                 }

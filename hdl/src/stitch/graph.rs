@@ -132,7 +132,8 @@ impl StitchGraph {
     pub fn check(&self) -> Result<()> {
         let mut g: DiGraph<String, ()> = DiGraph::new();
         let mut nodes: HashMap<String, NodeIndex> = HashMap::new();
-        let mut node = |g: &mut DiGraph<String, ()>, key: String| *nodes.entry(key.clone()).or_insert_with(|| g.add_node(key));
+        let mut node =
+            |g: &mut DiGraph<String, ()>, key: String| *nodes.entry(key.clone()).or_insert_with(|| g.add_node(key));
         let mut used: HashMap<String, usize> = HashMap::new();
         let key_of = |d: &Driver| self.net(d);
 
@@ -193,7 +194,9 @@ impl StitchGraph {
                     bail!("{}: input {}.{} is unconnected", self.name, inst.name, p.name);
                 }
             }
-            if inst.ports.iter().any(|p| p.name == "clock") && !drivers.contains_key(&(inst.name.clone(), "clock".into())) {
+            if inst.ports.iter().any(|p| p.name == "clock")
+                && !drivers.contains_key(&(inst.name.clone(), "clock".into()))
+            {
                 bail!("{}: input {}.clock is unconnected", self.name, inst.name);
             }
         }

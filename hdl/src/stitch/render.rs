@@ -91,24 +91,12 @@ impl StitchGraph {
             instances.push(InstanceView { module: inst.module.clone(), name: inst.name.clone(), conns });
         }
         let outputs = self.outputs.iter().map(|(p, d)| (p.name.clone(), self.expr(d, p.bits))).collect();
-        let view = TopView {
-            doc: doc.into(),
-            name: self.name.clone(),
-            ports,
-            wires,
-            open_wires,
-            glue,
-            instances,
-            outputs,
-        };
+        let view =
+            TopView { doc: doc.into(), name: self.name.clone(), ports, wires, open_wires, glue, instances, outputs };
         let mut text = view.render()?;
         text.push('\n');
-        let ports = self
-            .inputs
-            .iter()
-            .cloned()
-            .chain(self.outputs.iter().map(|(p, _)| p.clone()))
-            .collect::<Vec<Port>>();
+        let ports =
+            self.inputs.iter().cloned().chain(self.outputs.iter().map(|(p, _)| p.clone())).collect::<Vec<Port>>();
         Ok(Emitted { name: self.name.clone(), verilog: text, ports })
     }
 }

@@ -29,8 +29,17 @@ pub fn csr_file_timing() -> Timing {
     Timing {
         state_inputs: strings(&["reset", "csr_en", "hu_trap*", "huret*"]),
         state_outputs: strings(&[
-            "utvec", "uepc", "hustatus", "sedeleg", "sideleg", "hugatp", "hutimedelta", "hucounteren", "hvpmp*",
-            "vcpuid", "mie_dv",
+            "utvec",
+            "uepc",
+            "hustatus",
+            "sedeleg",
+            "sideleg",
+            "hugatp",
+            "hutimedelta",
+            "hucounteren",
+            "hvpmp*",
+            "vcpuid",
+            "mie_dv",
         ]),
         paths: vec![
             ("csr_hit".into(), access.clone()),
@@ -63,17 +72,43 @@ pub fn vipi_timing(harts: usize) -> Timing {
 
 /// Top inputs that pass straight to one module's input of the same name.
 const CSR_PASS: &[&str] = &[
-    "csr_en", "csr_addr", "csr_op", "csr_operand", "csr_writes", "priv_lvl", "virt", "hstatus_hu", "mip_core",
-    "hgatp", "htimedelta", "hcounteren", "hstatus",
+    "csr_en",
+    "csr_addr",
+    "csr_op",
+    "csr_operand",
+    "csr_writes",
+    "priv_lvl",
+    "virt",
+    "hstatus_hu",
+    "mip_core",
+    "hgatp",
+    "htimedelta",
+    "hcounteren",
+    "hstatus",
 ];
 const TRAP_PASS: &[&str] = &[
-    "priv_lvl", "virt", "hstatus_hu", "medeleg", "mideleg", "hedeleg", "hideleg", "trap_cause", "trap_intr",
-    "trap_pc", "trap_tval", "trap_gpa", "trap_tinst", "trap_hyp_access", "mstatus_mie", "mstatus_sie",
-    "vsstatus_sie", "mstatus_tvm", "insn",
+    "priv_lvl",
+    "virt",
+    "hstatus_hu",
+    "medeleg",
+    "mideleg",
+    "hedeleg",
+    "hideleg",
+    "trap_cause",
+    "trap_intr",
+    "trap_pc",
+    "trap_tval",
+    "trap_gpa",
+    "trap_tinst",
+    "trap_hyp_access",
+    "mstatus_mie",
+    "mstatus_sie",
+    "vsstatus_sie",
+    "mstatus_tvm",
+    "insn",
 ];
-const S2_PASS: &[&str] = &[
-    "gatp_mode", "gpa", "level", "table_ppn", "pte", "access", "mxr", "pa", "pa_size", "pa_is_pte", "vpmp_active",
-];
+const S2_PASS: &[&str] =
+    &["gatp_mode", "gpa", "level", "table_ppn", "pte", "access", "mxr", "pa", "pa_size", "pa_is_pte", "vpmp_active"];
 /// CSR-file state the trap redirect reads.
 const CSR_TO_TRAP: &[&str] = &["sedeleg", "sideleg", "hustatus", "utvec", "uepc"];
 /// Trap-redirect results the CSR file commits on an HU entry / huret.
@@ -86,15 +121,44 @@ const TRAP_TO_CSR: &[(&str, &str)] = &[
     ("hu_hutinst", "hu_trap_hutinst"),
     ("huret_hustatus", "huret_hustatus"),
 ];
-const CSR_OUT: &[&str] =
-    &["csr_hit", "csr_illegal", "csr_virtual", "csr_alias", "csr_alias_addr", "csr_rdata", "hustatus", "g_gatp",
-      "g_timedelta", "g_counteren", "g_vtsr", "g_vtw", "g_vtvm"];
-const TRAP_OUT: &[&str] = &[
-    "trap_target", "hu_pc", "irq_valid", "irq_cause", "irq_target", "insn_illegal", "insn_virtual", "huret_pc",
-    "huret_virt", "huret_priv",
+const CSR_OUT: &[&str] = &[
+    "csr_hit",
+    "csr_illegal",
+    "csr_virtual",
+    "csr_alias",
+    "csr_alias_addr",
+    "csr_rdata",
+    "hustatus",
+    "g_gatp",
+    "g_timedelta",
+    "g_counteren",
+    "g_vtsr",
+    "g_vtw",
+    "g_vtvm",
 ];
-const S2_OUT: &[&str] =
-    &["gpa_fault", "pte_addr", "pte_fault", "pte_leaf", "pte_next_ppn", "leaf_pa", "vpmp_fault", "gpf_cause", "af_cause"];
+const TRAP_OUT: &[&str] = &[
+    "trap_target",
+    "hu_pc",
+    "irq_valid",
+    "irq_cause",
+    "irq_target",
+    "insn_illegal",
+    "insn_virtual",
+    "huret_pc",
+    "huret_virt",
+    "huret_priv",
+];
+const S2_OUT: &[&str] = &[
+    "gpa_fault",
+    "pte_addr",
+    "pte_fault",
+    "pte_leaf",
+    "pte_next_ppn",
+    "leaf_pa",
+    "vpmp_fault",
+    "gpf_cause",
+    "af_cause",
+];
 
 fn bits_of(m: &Emitted, port: &str, dir: Dir) -> Result<usize> {
     m.ports
@@ -206,7 +270,8 @@ pub fn graph(opts: &GenOptions, csr: &Emitted, trap: &Emitted, s2: &Emitted, vip
 /// Emits `dvext_top` for `opts` (the modules are emitted again to learn their ports).
 pub fn build(opts: &GenOptions) -> Result<Emitted> {
     use crate::modules::{csr_file, stage2_check, trap_redirect, vipi};
-    let (c, t, s, v) = (csr_file::build(opts)?, trap_redirect::build(opts)?, stage2_check::build(opts)?, vipi::build(opts)?);
+    let (c, t, s, v) =
+        (csr_file::build(opts)?, trap_redirect::build(opts)?, stage2_check::build(opts)?, vipi::build(opts)?);
     graph(opts, &c, &t, &s, &v)?.render(&format!(
         "DV-Ext for {} hart(s), {} vPMP entries, Sv48x4 {}.",
         opts.cfg.harts,

@@ -103,7 +103,11 @@ mod tests {
                 assert_eq!(check_access(c.number, Mode::U, kind), Verdict::Fault(AccessFault::Illegal), "{}", c.name);
                 assert_eq!(check_access(c.number, Mode::VS, kind), Verdict::Fault(AccessFault::Virtual), "{}", c.name);
                 assert_eq!(check_access(c.number, Mode::VU, kind), Verdict::Fault(AccessFault::Virtual), "{}", c.name);
-                let hu = if c.name == "vcpuid" && kind == Write { Verdict::Fault(AccessFault::Illegal) } else { Verdict::Allowed };
+                let hu = if c.name == "vcpuid" && kind == Write {
+                    Verdict::Fault(AccessFault::Illegal)
+                } else {
+                    Verdict::Allowed
+                };
                 assert_eq!(check_access(c.number, Mode::HU, kind), hu, "{}", c.name);
             }
         }
@@ -118,10 +122,20 @@ mod tests {
                 assert_eq!(check_access(c.number, Mode::M, kind), Verdict::Allowed);
                 assert_eq!(check_access(c.number, Mode::HS, kind), Verdict::Allowed);
                 for m in [Mode::U, Mode::HU] {
-                    assert_eq!(check_access(c.number, m, kind), Verdict::Fault(AccessFault::Illegal), "{} {m:?}", c.name);
+                    assert_eq!(
+                        check_access(c.number, m, kind),
+                        Verdict::Fault(AccessFault::Illegal),
+                        "{} {m:?}",
+                        c.name
+                    );
                 }
                 for m in [Mode::VS, Mode::VU] {
-                    assert_eq!(check_access(c.number, m, kind), Verdict::Fault(AccessFault::Virtual), "{} {m:?}", c.name);
+                    assert_eq!(
+                        check_access(c.number, m, kind),
+                        Verdict::Fault(AccessFault::Virtual),
+                        "{} {m:?}",
+                        c.name
+                    );
                 }
             }
         }

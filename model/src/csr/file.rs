@@ -32,6 +32,24 @@ impl CsrOp {
     }
 }
 
+/// One CSR instruction as the CSR file receives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsrRequest {
+    pub number: u16,
+    pub op: CsrOp,
+    /// rs1's value or the zero-extended uimm.
+    pub operand: u64,
+    /// False for csrrs/csrrc with rs1 = x0 (no write, and the access counts as a read for the
+    /// privilege check).
+    pub writes: bool,
+}
+
+impl CsrRequest {
+    pub fn new(number: u16, op: CsrOp, operand: u64, writes: bool) -> CsrRequest {
+        CsrRequest { number, op, operand, writes }
+    }
+}
+
 /// What the CSR file sees of the rest of the hart when an access happens.
 #[derive(Clone, Copy, Debug)]
 pub struct CsrEnv {
@@ -150,18 +168,9 @@ impl DvCsrs {
         }
     }
 
-    /// Executes a CSR instruction on DV-Ext number `number`. `writes` is false for csrrs/csrrc
-    /// with rs1 = x0 (no write, and the access counts as a read for the privilege check).
-    pub fn access(
-        &mut self,
-        vipi: &mut VipiBitmap,
-        cfg: &DvConfig,
-        env: &CsrEnv,
-        number: u16,
-        op: CsrOp,
-        operand: u64,
-        writes: bool,
-    ) -> CsrOutcome {
+    /// Executes CSR instruction `req`.
+    pub fn access(&mut self, vipi: &mut VipiBitmap, cfg: &DvConfig, env: &CsrEnv, req: CsrRequest) -> CsrOutcome {
+        let CsrRequest { number, op, operand, writes } = req;
         let kind = if writes { AccessKind::Write } else { AccessKind::Read };
         match check_access(number, env.mode, kind) {
             Verdict::NotMine => return CsrOutcome::NotMine,
@@ -214,7 +223,7 @@ mod tests {
     }
 
     fn rw(c: &mut DvCsrs, v: &mut VipiBitmap, mode: Mode, n: u16, val: u64) -> CsrOutcome {
-        c.access(v, &DvConfig::default(), &env(mode), n, CsrOp::Rw, val, true)
+        c.access(v, &DvConfig::default(), &env(mode), CsrRequest::new(n, CsrOp::Rw, val, true))
     }
 
     #[test]
@@ -247,12 +256,18 @@ mod tests {
         let mut v = VipiBitmap::default();
         let cfg = DvConfig::default();
         let e = env(Mode::HU);
-        c.access(&mut v, &cfg, &e, UTVAL, CsrOp::Rs, 0xF0, true);
-        c.access(&mut v, &cfg, &e, UTVAL, CsrOp::Rc, 0x30, true);
+        c.access(&mut v, &cfg, &e, CsrRequest::new(UTVAL, CsrOp::Rs, 0xF0, true));
+        c.access(&mut v, &cfg, &e, CsrRequest::new(UTVAL, CsrOp::Rc, 0x30, true));
         assert_eq!(c.utval, 0xC0);
         // vcpuid: HU may read (csrrs x0) but not write.
-        assert_eq!(c.access(&mut v, &cfg, &e, VCPUID, CsrOp::Rs, 0, false), CsrOutcome::Done { read: 0 });
-        assert_eq!(c.access(&mut v, &cfg, &e, VCPUID, CsrOp::Rs, 0, true), CsrOutcome::Fault(AccessFault::Illegal));
+        assert_eq!(
+            c.access(&mut v, &cfg, &e, CsrRequest::new(VCPUID, CsrOp::Rs, 0, false)),
+            CsrOutcome::Done { read: 0 }
+        );
+        assert_eq!(
+            c.access(&mut v, &cfg, &e, CsrRequest::new(VCPUID, CsrOp::Rs, 0, true)),
+            CsrOutcome::Fault(AccessFault::Illegal)
+        );
     }
 
     #[test]
@@ -287,7 +302,7 @@ mod tests {
         c.set(VTIMECTL, 4 << 1 | 1, &cfg);
         let e = CsrEnv { mode: Mode::HU, mip_core: 0, mtime: 10 };
         assert_eq!(c.read(HUIP, &v, &e), 1 << 4, "the vtimer level shows as UTIP");
-        c.access(&mut v, &cfg, &e, HUIP, CsrOp::Rs, 1 << 8, true);
+        c.access(&mut v, &cfg, &e, CsrRequest::new(HUIP, CsrOp::Rs, 1 << 8, true));
         assert_eq!(c.mip_sw, 1 << 8, "the level was not latched into the software bit");
     }
 
@@ -298,7 +313,7 @@ mod tests {
         let mut h0 = DvCsrs::default();
         let mut h1 = DvCsrs::default();
         h1.set(VCPUID, 70, &cfg);
-        h0.access(&mut v, &cfg, &env(Mode::HU), 0x484, CsrOp::Rs, 1 << 6, true);
+        h0.access(&mut v, &cfg, &env(Mode::HU), CsrRequest::new(0x484, CsrOp::Rs, 1 << 6, true));
         assert_eq!(h1.mip_bits(&v, 0) & 1, 1);
         assert_eq!(h0.mip_bits(&v, 0) & 1, 0);
     }

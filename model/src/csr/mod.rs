@@ -7,5 +7,5 @@ pub mod table;
 pub mod warl;
 
 pub use access::{check_access, AccessFault, AccessKind};
-pub use file::{CsrEnv, CsrOp, CsrOutcome, DvCsrs};
+pub use file::{CsrEnv, CsrOp, CsrOutcome, CsrRequest, DvCsrs};
 pub use table::{lookup, AccessClass, CsrInfo, Storage, CSRS, UNIMPLEMENTED};

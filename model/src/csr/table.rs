@@ -166,9 +166,17 @@ mod tests {
             }
         }
         // HU copies of H CSRs: 0x800 | (h & 0xFF).
-        for (name, h) in [("hustatus", 0x600), ("huie", 0x604), ("hutimedelta", 0x605), ("hucounteren", 0x606),
-            ("hutval", 0x643), ("huip", 0x644), ("huvip", 0x645), ("hutinst", 0x64A), ("hugatp", 0x680)]
-        {
+        for (name, h) in [
+            ("hustatus", 0x600),
+            ("huie", 0x604),
+            ("hutimedelta", 0x605),
+            ("hucounteren", 0x606),
+            ("hutval", 0x643),
+            ("huip", 0x644),
+            ("huvip", 0x645),
+            ("hutinst", 0x64A),
+            ("hugatp", 0x680),
+        ] {
             assert_eq!(lookup(0x800 | (h & 0xFF)).map(|c| c.name), Some(name));
         }
         assert_eq!(CSRS.len(), 41);

@@ -172,7 +172,7 @@ mod tests {
                 assert_eq!(got, 0x21, "irq {irq}");
             }
         }
-        assert_eq!(vtimectl_rule(0, !0 & !(0x3F << 1) | 16 << 1), 16 << 1 | 1, "upper bits read 0");
+        assert_eq!(vtimectl_rule(0, !(0x3F << 1) | 16 << 1), 16 << 1 | 1, "upper bits read 0");
     }
 
     #[test]

@@ -210,7 +210,9 @@ mod tests {
             let gatp_val = mode << 60 | root >> 12;
             let r = translate(gatp_val, gpa, Access::Store, false, 8, None, |a| mem.get(&a).copied());
             assert_eq!(r, Ok(0x9000_0010));
-            let r = translate(gatp_val, gpa + 0x1000, Access::Load, false, 8, None, |a| Some(mem.get(&a).copied().unwrap_or(0)));
+            let r = translate(gatp_val, gpa + 0x1000, Access::Load, false, 8, None, |a| {
+                Some(mem.get(&a).copied().unwrap_or(0))
+            });
             assert_eq!(r, Err(Stage2Fault::GuestPage));
             let r = translate(gatp_val, gpa, Access::Load, false, 8, None, |_| None);
             assert_eq!(r, Err(Stage2Fault::Access));

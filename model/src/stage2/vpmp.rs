@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn lowest_entry_wins_and_entry_count_limits() {
-        let v = regs(&[A_NAPOT << 3 | 1, A_NAPOT << 3 | 7], &[(0x1000 >> 2) | 0x1FF, (0 >> 2) | ((1 << 40) - 1)]);
+        let v = regs(&[A_NAPOT << 3 | 1, A_NAPOT << 3 | 7], &[(0x1000 >> 2) | 0x1FF, (1 << 40) - 1]);
         assert!(!vpmp_allows(&v, 0x1000, 8, 2), "entry 0 matches first and denies W");
         assert!(vpmp_allows(&v, 0x3000, 8, 2));
         let one = VpmpRegs { entries: 1, ..v };

@@ -70,7 +70,14 @@ mod tests {
     #[test]
     fn guest_page_fault_from_vs() {
         let mut c = DvCsrs { utvec: 0x8000_1000, hustatus: UIE, ..Default::default() };
-        let t = TrapInfo { cause: 21, pc: 0x1002, tval: 0xdead_beef, gpa: 0x1_0000_0004, tinst: 0x3003, ..Default::default() };
+        let t = TrapInfo {
+            cause: 21,
+            pc: 0x1002,
+            tval: 0xdead_beef,
+            gpa: 0x1_0000_0004,
+            tinst: 0x3003,
+            ..Default::default()
+        };
         let e = enter_hu(&mut c, &Mode::VS.state(), &t);
         assert_eq!(e.pc, 0x8000_1000);
         assert_eq!(e.state.mode(), Mode::HU);

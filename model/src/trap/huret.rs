@@ -48,9 +48,13 @@ mod tests {
 
     #[test]
     fn faults() {
-        for (m, f) in [(Mode::HS, AccessFault::Illegal), (Mode::M, AccessFault::Illegal), (Mode::U, AccessFault::Illegal),
-            (Mode::VS, AccessFault::Virtual), (Mode::VU, AccessFault::Virtual)]
-        {
+        for (m, f) in [
+            (Mode::HS, AccessFault::Illegal),
+            (Mode::M, AccessFault::Illegal),
+            (Mode::U, AccessFault::Illegal),
+            (Mode::VS, AccessFault::Virtual),
+            (Mode::VU, AccessFault::Virtual),
+        ] {
             let mut c = DvCsrs { hustatus: UPV, ..Default::default() };
             assert_eq!(huret(&mut c, &m.state()), HuretResult::Fault(f));
             assert_eq!(c.hustatus, UPV, "a faulting huret changes nothing");

@@ -93,7 +93,12 @@ mod tests {
 
     #[test]
     fn priority_across_and_within_targets() {
-        let d = Delegation { mideleg: 1 << 5 | 1 << 9 | 1 << 6 | 1 << 10, sideleg: 1 << 16 | 1 << 4, hideleg: 1 << 6 | 1 << 10, ..Default::default() };
+        let d = Delegation {
+            mideleg: 1 << 5 | 1 << 9 | 1 << 6 | 1 << 10,
+            sideleg: 1 << 16 | 1 << 4,
+            hideleg: 1 << 6 | 1 << 10,
+            ..Default::default()
+        };
         // In a DV-Ext guest: STI (HS) beats UVTI (HU) beats VSTI (VS).
         let e = env(1 << 5 | 1 << 16 | 1 << 6, d);
         assert_eq!(select_interrupt(&Mode::VS.state(), &e), Some((5, Target::HS)));

@@ -54,7 +54,8 @@ pub fn route(st: &ModeState, d: &Delegation, cause: u64, interrupt: bool) -> Tar
     let from_guest = st.from_guest();
     let from_hu = st.from_hu();
     if (from_guest || from_hu) && mdeleg && sdeleg {
-        if from_guest && hdeleg && !(!interrupt && is_guest_page_fault(cause)) {
+        let guest_page_fault = !interrupt && is_guest_page_fault(cause);
+        if from_guest && hdeleg && !guest_page_fault {
             Target::VS
         } else {
             Target::HU
