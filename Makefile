@@ -46,9 +46,8 @@ clippy:
 ## Main job: generate the RTL, lint it, and run the RTL-vs-reference property suites with a
 ## summary per module.
 demo: rtl lint
-	@$(CARGO) test --release -p dvext-testbenches -- --nocapture --test-threads=1 2>&1 | \
-	  tee target/demo.log | grep -E '^(summary|test result)' || true
-	@grep -q 'FAILED\|panicked' target/demo.log && { echo "some suites failed: see target/demo.log"; exit 1; } || echo "all suites passed"
+	@set -o pipefail; $(CARGO) test --release -p dvext-testbenches --no-fail-fast -- --nocapture --test-threads=1 2>&1 | \
+	  tee target/demo.log | grep -E '^(summary|test result)|FAILED|panicked'
 
 ## What CI runs: formatting, clippy, freshness of generated/, lint, and every test (1,000 cases per
 ## RTL module and property).
@@ -57,4 +56,5 @@ test: setup fmt clippy check-fresh lint
 
 ## The long run: 100,000 cases per module, with counts and throughput.
 verify: setup
-	DVEXT_CASES=100000 $(CARGO) test --release -p dvext-testbenches -- --nocapture 2>&1 | grep -E '^(summary|test result)|FAILED|panicked'
+	@set -o pipefail; DVEXT_CASES=100000 $(CARGO) test --release -p dvext-testbenches --no-fail-fast -- --nocapture 2>&1 | \
+	  tee target/verify.log | grep -E '^(summary|test result)|FAILED|panicked'

@@ -51,3 +51,22 @@ pub fn yosys_cell_count(files: &[&Path], top: &str) -> Result<u64> {
         .and_then(|n| n.trim().parse().ok())
         .with_context(|| format!("no cell count in yosys output for {top}"))
 }
+
+/// Writes `e` as `make rtl` would (one file per Verilog module) into a fresh directory and runs
+/// the verilator `-Wall` lint and the yosys latch check on it; `tag` names the directory so that
+/// parallel tests do not collide.
+pub fn check_emitted(e: &crate::emit::Emitted, tag: &str) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("dvext_check_{}_{}_{tag}", e.name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut files = vec![];
+    for (name, text) in e.files() {
+        let f = dir.join(name);
+        std::fs::write(&f, text).with_context(|| format!("cannot write {}", f.display()))?;
+        files.push(f);
+    }
+    let paths: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+    let result = verilator_lint(&paths, &e.name).and_then(|()| yosys_no_latches(&paths, &e.name));
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}

@@ -8,7 +8,7 @@
 //! merge, HU-entry and huret commit gating, vIPI forwarding in hart order, vPMP registers feeding
 //! the stage-2 checker, world select) is checked along with the modules.
 
-use dvext_model::csr::table::{CSRS, UNIMPLEMENTED};
+use dvext_model::csr::table::{lookup, Storage, CSRS, UNIMPLEMENTED};
 use dvext_model::csr::{CsrEnv, CsrOp, CsrOutcome, DvCsrs};
 use dvext_model::stage2::{Access, VpmpRegs};
 use dvext_model::trap::{enter_hu, huret, route, Delegation, DvInsn, HuretResult, Target, TrapInfo};
@@ -187,13 +187,14 @@ impl Machine {
                 Action::Csr { addr, op, operand, writes } => {
                     let env = CsrEnv { mode: x.st.mode(), mip_core: x.mip_core, mtime: c.mtime };
                     let op = csr_op(op)?;
+                    let req = dvext_model::csr::CsrRequest::new(addr, op, operand, writes);
+                    // vipi0..3 reads chain through the harts' same-cycle operations; every other
+                    // view of the bitmap (USIP in huip) is the registered state at the start of
+                    // the cycle (docs/integration/vipi.md "Timing").
+                    let is_word = matches!(lookup(addr).map(|i| i.storage), Some(Storage::Vipi(_)));
                     let Machine { csrs, vipi } = &mut next;
-                    Some(csrs[h].access(
-                        vipi,
-                        &cfg(),
-                        &env,
-                        dvext_model::csr::CsrRequest::new(addr, op, operand, writes),
-                    ))
+                    let mut start = self.vipi;
+                    Some(csrs[h].access(if is_word { vipi } else { &mut start }, &cfg(), &env, req))
                 }
                 _ => None,
             })

@@ -524,29 +524,12 @@ pub fn build(opts: &GenOptions) -> Result<Emitted> {
 mod tests {
     use super::*;
     use crate::options::DvConfig;
-    use crate::tools::{verilator_lint, yosys_no_latches};
     use dvext_model::stage2::gstage::{pte_step, vpn, PteStep};
     use dvext_model::stage2::vpmp::{vpmp_allows, VpmpRegs};
 
-    /// Writes each module of `e` to its own `<module>.v` in a fresh directory (verilator's
-    /// DECLFILENAME wants one module per file; rust-hdl emits the widening primitive as a child
-    /// module) and runs both external checks on the set.
+    /// Lint and latch check of `e` as `make rtl` writes it.
     fn lint(e: &Emitted, tag: &str) {
-        let dir = std::env::temp_dir().join(format!("dvext_s2_{}_{tag}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let files: Vec<std::path::PathBuf> = e
-            .files()
-            .into_iter()
-            .map(|(name, text)| {
-                let f = dir.join(name);
-                std::fs::write(&f, text).unwrap();
-                f
-            })
-            .collect();
-        let paths: Vec<&std::path::Path> = files.iter().map(|f| f.as_path()).collect();
-        verilator_lint(&paths, &e.name).unwrap_or_else(|err| panic!("{tag}: {err:#}"));
-        yosys_no_latches(&paths, &e.name).unwrap_or_else(|err| panic!("{tag}: {err:#}"));
-        std::fs::remove_dir_all(&dir).unwrap();
+        crate::tools::check_emitted(e, tag).unwrap_or_else(|err| panic!("{tag}: {err:#}"));
     }
 
     fn opts(vpmp_entries: u8, sv48x4: bool, mutant: Option<Mutant>) -> GenOptions {

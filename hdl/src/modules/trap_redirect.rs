@@ -524,14 +524,7 @@ mod tests {
     use crate::tools;
 
     fn lint(opts: &GenOptions, tag: &str) {
-        let e = build(opts).unwrap();
-        let dir = std::env::temp_dir().join(format!("dvext_trap_redirect_{tag}_{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join(format!("{}.v", e.name));
-        std::fs::write(&f, &e.verilog).unwrap();
-        tools::verilator_lint(&[&f], &e.name).unwrap();
-        tools::yosys_no_latches(&[&f], &e.name).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        tools::check_emitted(&build(opts).unwrap(), tag).unwrap_or_else(|err| panic!("{err:#}"));
     }
 
     #[test]

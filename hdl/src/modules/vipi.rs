@@ -193,31 +193,14 @@ pub fn build(opts: &GenOptions) -> Result<Emitted> {
 mod tests {
     use super::*;
     use crate::options::DvConfig;
-    use crate::tools::{verilator_lint, yosys_no_latches};
 
     fn opts(harts: u16, mutant: Option<Mutant>) -> GenOptions {
         GenOptions::new(DvConfig { harts, ..DvConfig::default() }, mutant).unwrap()
     }
 
-    /// Writes each module of `e` to its own `<module>.v` (rust-hdl emits each register as a
-    /// child module; verilator's DECLFILENAME wants one module per file) and runs both external
-    /// checks on the set.
+    /// Lint and latch check of `e` as `make rtl` writes it.
     fn lint(e: &Emitted, tag: &str) {
-        let dir = std::env::temp_dir().join(format!("dvext_vipi_{}_{tag}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let files: Vec<std::path::PathBuf> = e
-            .files()
-            .into_iter()
-            .map(|(name, text)| {
-                let f = dir.join(name);
-                std::fs::write(&f, text).unwrap();
-                f
-            })
-            .collect();
-        let paths: Vec<&std::path::Path> = files.iter().map(|f| f.as_path()).collect();
-        verilator_lint(&paths, &e.name).unwrap_or_else(|err| panic!("{tag}: {err:#}"));
-        yosys_no_latches(&paths, &e.name).unwrap_or_else(|err| panic!("{tag}: {err:#}"));
-        std::fs::remove_dir_all(&dir).unwrap();
+        crate::tools::check_emitted(e, tag).unwrap_or_else(|err| panic!("{tag}: {err:#}"));
     }
 
     #[test]
