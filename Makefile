@@ -47,7 +47,7 @@ clippy:
 ## summary per module.
 demo: rtl lint
 	@set -o pipefail; $(CARGO) test --release -p dvext-testbenches --no-fail-fast -- --nocapture --test-threads=1 2>&1 | \
-	  tee target/demo.log | grep -E '^(summary|test result)|FAILED|panicked'
+	  tee target/demo.log | grep -oE 'summary .*|test result: .*|FAILED.*|panicked.*'
 
 ## What CI runs: formatting, clippy, freshness of generated/, lint, and every test (1,000 cases per
 ## RTL module and property).
@@ -57,4 +57,4 @@ test: setup fmt clippy check-fresh lint
 ## The long run: 100,000 cases per module, with counts and throughput.
 verify: setup
 	@set -o pipefail; DVEXT_CASES=100000 $(CARGO) test --release -p dvext-testbenches --no-fail-fast -- --nocapture 2>&1 | \
-	  tee target/verify.log | grep -E '^(summary|test result)|FAILED|panicked'
+	  tee target/verify.log | grep -oE 'summary .*|test result: .*|FAILED.*|panicked.*'
