@@ -1,0 +1,40 @@
+//! The contract between the hart and the platform: physical memory accesses and interrupt lines.
+
+/// Why a physical access failed. The hart turns it into an access fault of the right type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BusError {
+    /// No device at this address, or the device refuses this size/alignment.
+    Unmapped,
+}
+
+/// Access sizes in bytes: 1, 2, 4 or 8.
+pub type Size = u8;
+
+/// Physical memory as a hart sees it (after its own PMP check).
+pub trait Memory {
+    /// Loads `size` bytes at `pa`, zero-extended.
+    fn load(&mut self, pa: u64, size: Size) -> Result<u64, BusError>;
+    /// Stores the low `size` bytes of `value` at `pa`. Invalidates other harts' LR reservations
+    /// that cover `pa` (the platform tracks reservations, see [`Memory::reserve`]).
+    fn store(&mut self, hart: usize, pa: u64, size: Size, value: u64) -> Result<(), BusError>;
+    /// Fetches a 16-bit parcel at `pa` (instructions are fetched in parcels for C).
+    fn fetch16(&mut self, pa: u64) -> Result<u16, BusError> {
+        self.load(pa, 2).map(|v| v as u16)
+    }
+    /// LR: records a reservation of `hart` on the 8-byte-aligned granule containing `pa`.
+    fn reserve(&mut self, hart: usize, pa: u64);
+    /// SC: true (and the reservation is consumed) if `hart` still holds a reservation on `pa`.
+    fn check_reservation(&mut self, hart: usize, pa: u64) -> bool;
+}
+
+/// Interrupt lines the platform drives into a hart's mip (the bits the hart does not own).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InterruptLines {
+    /// MSIP from the CLINT.
+    pub msip: bool,
+    /// MTIP: mtime ≥ mtimecmp.
+    pub mtip: bool,
+    /// MEIP / SEIP from the PLIC's M and S contexts.
+    pub meip: bool,
+    pub seip: bool,
+}

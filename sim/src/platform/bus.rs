@@ -1,0 +1,297 @@
+//! The device bus, in the style of rust-vmm / Firecracker: devices implement [`Device`] and are
+//! registered over address ranges; overlapping registrations are refused. RAM is not a device: the
+//! bus checks it first and accesses it directly, so loads, stores and fetches that hit RAM (nearly
+//! all of them) never pay for dynamic dispatch. The bus also keeps the LR/SC reservations of all
+//! harts and watches the HTIF `tohost` word (platform.md, "Memory map" and "HTIF").
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use anyhow::{bail, Result};
+
+use super::htif::Htif;
+use super::ram::Ram;
+use crate::memory::{BusError, Memory, Size};
+
+/// A memory-mapped device. Offsets are relative to the start of the device's range; an access never
+/// crosses the end of the range (the bus refuses those).
+pub trait Device {
+    /// Reads `size` bytes at `offset`; `None` refuses the access (the hart raises an access fault).
+    fn read(&mut self, offset: u64, size: u8) -> Option<u64>;
+    /// Writes the low `size` bytes of `value` at `offset`; `false` refuses the access.
+    fn write(&mut self, offset: u64, size: u8, value: u64) -> bool;
+}
+
+/// Shared devices: the machine keeps a typed handle (to poll interrupt lines and exit requests)
+/// while the bus holds the same device as a `dyn Device`. Single-threaded, so `RefCell` suffices.
+impl<D: Device + ?Sized> Device for Rc<RefCell<D>> {
+    fn read(&mut self, offset: u64, size: u8) -> Option<u64> {
+        self.borrow_mut().read(offset, size)
+    }
+    fn write(&mut self, offset: u64, size: u8, value: u64) -> bool {
+        self.borrow_mut().write(offset, size, value)
+    }
+}
+
+struct Region {
+    base: u64,
+    size: u64,
+    name: String,
+    device: Box<dyn Device>,
+}
+
+/// Reservations are on naturally aligned 8-byte granules (memory.rs, `Memory::reserve`).
+const GRANULE_MASK: u64 = !7;
+
+pub struct Bus {
+    pub ram: Ram,
+    /// Sorted by base, non-overlapping.
+    regions: Vec<Region>,
+    /// Per hart: the reserved granule address.
+    reservations: Vec<Option<u64>>,
+    any_reservation: bool,
+    htif: Option<Htif>,
+    /// Set by every device access: the machine then recomputes interrupt lines (devices change
+    /// their outputs only when accessed or ticked).
+    mmio_touched: bool,
+}
+
+impl Bus {
+    pub fn new(ram: Ram) -> Self {
+        Bus {
+            ram,
+            regions: Vec::new(),
+            reservations: Vec::new(),
+            any_reservation: false,
+            htif: None,
+            mmio_touched: false,
+        }
+    }
+
+    /// Registers `device` over `[base, base + size)`. Refuses empty ranges, ranges that wrap and
+    /// ranges overlapping RAM or another device.
+    pub fn register(&mut self, name: &str, base: u64, size: u64, device: Box<dyn Device>) -> Result<()> {
+        let Some(end) = base.checked_add(size).filter(|_| size > 0) else {
+            bail!("device {name}: bad range {base:#x} + {size:#x}");
+        };
+        if base < self.ram.end() && self.ram.base() < end {
+            bail!("device {name} at {base:#x}..{end:#x} overlaps RAM");
+        }
+        if let Some(r) = self.regions.iter().find(|r| base < r.base + r.size && r.base < end) {
+            bail!("device {name} at {base:#x}..{end:#x} overlaps {} at {:#x}..{:#x}", r.name, r.base, r.base + r.size);
+        }
+        let at = self.regions.partition_point(|r| r.base < base);
+        self.regions.insert(at, Region { base, size, name: name.to_string(), device });
+        Ok(())
+    }
+
+    /// Names and ranges of the registered devices, in address order.
+    pub fn regions(&self) -> impl Iterator<Item = (&str, u64, u64)> {
+        self.regions.iter().map(|r| (r.name.as_str(), r.base, r.size))
+    }
+
+    pub fn set_htif(&mut self, htif: Option<Htif>) {
+        self.htif = htif;
+    }
+
+    pub fn htif(&self) -> Option<&Htif> {
+        self.htif.as_ref()
+    }
+
+    pub fn htif_mut(&mut self) -> Option<&mut Htif> {
+        self.htif.as_mut()
+    }
+
+    /// True once since the last call if any device was accessed.
+    pub fn take_mmio_touched(&mut self) -> bool {
+        std::mem::take(&mut self.mmio_touched)
+    }
+
+    fn device_at(&mut self, pa: u64, size: u8) -> Option<(&mut Region, u64)> {
+        let i = self.regions.partition_point(|r| r.base <= pa).checked_sub(1)?;
+        let r = &mut self.regions[i];
+        let off = pa - r.base;
+        (off < r.size && u64::from(size) <= r.size - off).then_some((r, off))
+    }
+
+    fn valid_size(size: u8) -> bool {
+        matches!(size, 1 | 2 | 4 | 8)
+    }
+
+    #[cold]
+    fn load_mmio(&mut self, pa: u64, size: u8) -> Result<u64, BusError> {
+        self.mmio_touched = true;
+        let (r, off) = self.device_at(pa, size).ok_or(BusError::Unmapped)?;
+        r.device.read(off, size).ok_or(BusError::Unmapped)
+    }
+
+    #[cold]
+    fn store_mmio(&mut self, pa: u64, size: u8, value: u64) -> Result<(), BusError> {
+        self.mmio_touched = true;
+        let (r, off) = self.device_at(pa, size).ok_or(BusError::Unmapped)?;
+        if r.device.write(off, size, value) {
+            Ok(())
+        } else {
+            Err(BusError::Unmapped)
+        }
+    }
+
+    /// A store by `hart` to `[pa, pa + size)` clears every other hart's reservation on the
+    /// granules it touches (the store may be misaligned and span two granules).
+    #[inline(always)]
+    fn clear_reservations(&mut self, hart: usize, pa: u64, size: u8) {
+        if !self.any_reservation {
+            return;
+        }
+        let first = pa & GRANULE_MASK;
+        let last = pa.wrapping_add(u64::from(size) - 1) & GRANULE_MASK;
+        let mut any = false;
+        for (h, r) in self.reservations.iter_mut().enumerate() {
+            if h != hart && matches!(*r, Some(g) if g == first || g == last) {
+                *r = None;
+            }
+            any |= r.is_some();
+        }
+        self.any_reservation = any;
+    }
+}
+
+impl Memory for Bus {
+    #[inline]
+    fn load(&mut self, pa: u64, size: Size) -> Result<u64, BusError> {
+        if !Self::valid_size(size) {
+            return Err(BusError::Unmapped);
+        }
+        match self.ram.offset_of(pa, u64::from(size)) {
+            Some(off) => Ok(self.ram.load_at(off, size)),
+            None => self.load_mmio(pa, size),
+        }
+    }
+
+    #[inline]
+    fn store(&mut self, hart: usize, pa: u64, size: Size, value: u64) -> Result<(), BusError> {
+        if !Self::valid_size(size) {
+            return Err(BusError::Unmapped);
+        }
+        self.clear_reservations(hart, pa, size);
+        match self.ram.offset_of(pa, u64::from(size)) {
+            Some(off) => {
+                self.ram.store_at(off, size, value);
+                if let Some(htif) = &mut self.htif {
+                    htif.observe_store(&mut self.ram, pa, size);
+                }
+                Ok(())
+            }
+            None => self.store_mmio(pa, size, value),
+        }
+    }
+
+    #[inline]
+    fn fetch16(&mut self, pa: u64) -> Result<u16, BusError> {
+        match self.ram.offset_of(pa, 2) {
+            Some(off) => Ok(self.ram.load_at(off, 2) as u16),
+            None => self.load_mmio(pa, 2).map(|v| v as u16),
+        }
+    }
+
+    fn reserve(&mut self, hart: usize, pa: u64) {
+        if self.reservations.len() <= hart {
+            self.reservations.resize(hart + 1, None);
+        }
+        self.reservations[hart] = Some(pa & GRANULE_MASK);
+        self.any_reservation = true;
+    }
+
+    /// SC always consumes the reservation, whether or not it succeeds (unprivileged spec, "LR/SC").
+    fn check_reservation(&mut self, hart: usize, pa: u64) -> bool {
+        let Some(r) = self.reservations.get_mut(hart) else { return false };
+        r.take() == Some(pa & GRANULE_MASK)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::ram::RAM_BASE;
+
+    /// Remembers the last write; reads return offset + size.
+    #[derive(Default)]
+    struct Probe {
+        last: Option<(u64, u8, u64)>,
+    }
+    impl Device for Probe {
+        fn read(&mut self, offset: u64, size: u8) -> Option<u64> {
+            (size != 8).then_some(offset + u64::from(size))
+        }
+        fn write(&mut self, offset: u64, size: u8, value: u64) -> bool {
+            self.last = Some((offset, size, value));
+            true
+        }
+    }
+
+    fn bus() -> Bus {
+        Bus::new(Ram::new(RAM_BASE, 0x1000).unwrap())
+    }
+
+    #[test]
+    fn overlaps_are_refused() {
+        let mut b = bus();
+        b.register("a", 0x1000, 0x1000, Box::new(Probe::default())).unwrap();
+        assert!(b.register("b", 0x1800, 0x1000, Box::new(Probe::default())).is_err());
+        assert!(b.register("c", 0x0800, 0x801, Box::new(Probe::default())).is_err());
+        assert!(b.register("ram", RAM_BASE + 0xfff, 1, Box::new(Probe::default())).is_err());
+        assert!(b.register("wrap", u64::MAX, 2, Box::new(Probe::default())).is_err());
+        assert!(b.register("empty", 0x5000, 0, Box::new(Probe::default())).is_err());
+        b.register("d", 0x2000, 0x10, Box::new(Probe::default())).unwrap();
+        b.register("e", 0x0800, 0x800, Box::new(Probe::default())).unwrap();
+        let names: Vec<_> = b.regions().map(|(n, _, _)| n).collect();
+        assert_eq!(names, ["e", "a", "d"]);
+    }
+
+    #[test]
+    fn dispatch_to_devices_and_ram() {
+        let mut b = bus();
+        let p = Rc::new(RefCell::new(Probe::default()));
+        b.register("p", 0x1000, 0x100, Box::new(p.clone())).unwrap();
+        assert_eq!(b.load(0x1010, 4), Ok(0x14));
+        assert_eq!(b.load(0x1010, 8), Err(BusError::Unmapped));
+        assert_eq!(b.load(0x10fe, 4), Err(BusError::Unmapped), "crosses the device end");
+        assert_eq!(b.load(0x2000, 1), Err(BusError::Unmapped));
+        assert_eq!(b.load(0x1000, 3), Err(BusError::Unmapped));
+        assert!(b.take_mmio_touched());
+        assert!(!b.take_mmio_touched());
+        b.store(0, 0x1020, 2, 0xbeef).unwrap();
+        assert_eq!(p.borrow().last, Some((0x20, 2, 0xbeef)));
+        b.store(0, RAM_BASE + 6, 4, 0xdead_beef).unwrap();
+        assert_eq!(b.load(RAM_BASE + 6, 4), Ok(0xdead_beef));
+        assert_eq!(b.fetch16(RAM_BASE + 8), Ok(0xdead));
+        assert!(b.take_mmio_touched());
+        assert_eq!(b.load(RAM_BASE + 0xffc, 8), Err(BusError::Unmapped), "crosses the RAM end");
+    }
+
+    #[test]
+    fn reservations() {
+        let mut b = bus();
+        let a = RAM_BASE + 0x40;
+        b.reserve(0, a);
+        b.reserve(1, a + 4);
+        // A store by hart 0 to its own granule keeps its reservation but clears hart 1's.
+        b.store(0, a + 7, 1, 1).unwrap();
+        assert!(!b.check_reservation(1, a));
+        assert!(b.check_reservation(0, a + 2));
+        assert!(!b.check_reservation(0, a), "SC consumes the reservation");
+        // A store to another granule clears nothing; a misaligned one spanning into it does.
+        b.reserve(1, a);
+        b.store(0, a + 8, 8, 0).unwrap();
+        assert!(b.check_reservation(1, a));
+        b.reserve(1, a + 8);
+        b.store(0, a + 6, 4, 0).unwrap();
+        assert!(!b.check_reservation(1, a + 8));
+        // A hart that never reserved fails.
+        assert!(!b.check_reservation(5, a));
+        // SC to a different address fails and consumes.
+        b.reserve(2, a);
+        assert!(!b.check_reservation(2, a + 8));
+        assert!(!b.check_reservation(2, a));
+    }
+}

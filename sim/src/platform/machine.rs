@@ -1,0 +1,350 @@
+//! The machine of platform.md: the [`Platform`] (bus, RAM, devices, loaded images, FDT) and
+//! [`Machine`], which adds the harts and the run loop.
+//!
+//! Time: `mtime` is derived from the instruction stream, not the wall clock, so every run is
+//! reproducible. The loop steps each hart once per *round* (round-robin, one instruction each);
+//! `mtime` advances by 1 every [`MachineConfig::rounds_per_tick`] rounds (default
+//! [`DEFAULT_ROUNDS_PER_TICK`] = 100: a nominal 1 GHz, one-instruction-per-cycle hart against
+//! the 10 MHz `mtime` of platform.md).
+//!
+//! WFI: when every hart reports [`StepOutcome::Waiting`] in a round, nothing can change until an
+//! event, so the loop skips ahead: to the next CLINT `mtimecmp` if one is armed, else by
+//! [`IDLE_QUANTUM`] ticks (the hart's own timers — `stimecmp`, the DV-Ext vtimer — are invisible
+//! to the platform, so they fire at most one quantum late). With no timer armed and no possible
+//! input for [`DEADLOCK_TICKS`], the run ends as [`RunExit::Deadlock`] instead of hanging.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::Path;
+use std::rc::Rc;
+
+use anyhow::{bail, Result};
+
+use super::boot_rom::{BootRom, BOOT_ROM_BASE, BOOT_ROM_SIZE};
+use super::bus::Bus;
+use super::clint::{Clint, CLINT_BASE, CLINT_SIZE, MTIME_HZ};
+use super::console::CharSource;
+use super::fdt::{build_fdt, fdt_address, FdtParams};
+use super::finisher::{Finisher, FinisherEvent, FINISHER_BASE, FINISHER_SIZE};
+use super::htif::Htif;
+use super::loader::{load_file, LoadedImage};
+use super::plic::{Plic, PLIC_BASE, PLIC_SIZE};
+use super::ram::{Ram, RAM_BASE};
+use super::uart::{Uart, UART_BASE, UART_IRQ, UART_SIZE};
+use crate::cpu::{Cpu, StepOutcome};
+use crate::memory::InterruptLines;
+
+pub const MAX_HARTS: usize = 8;
+pub const DEFAULT_ROUNDS_PER_TICK: u64 = 100;
+/// 1 ms of `mtime`.
+pub const IDLE_QUANTUM: u64 = MTIME_HZ / 1000;
+/// 10 s of `mtime` with every hart waiting and nothing that could wake one.
+pub const DEADLOCK_TICKS: u64 = 10 * MTIME_HZ;
+/// Rounds between polls of the console input and flushes of its output.
+const POLL_ROUNDS: u64 = 4096;
+
+/// Where firmware (`--bios`) and a kernel payload (`--kernel`) go (platform.md, "Boot").
+pub const BIOS_ADDR: u64 = RAM_BASE;
+pub const KERNEL_ADDR: u64 = 0x8020_0000;
+
+#[derive(Clone, Debug)]
+pub struct MachineConfig {
+    pub ram_size: u64,
+    pub harts: usize,
+    /// The FDT's `riscv,isa`: what the hart implements.
+    pub isa: String,
+    pub rounds_per_tick: u64,
+    pub bootargs: Option<String>,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig {
+            ram_size: super::ram::DEFAULT_RAM_SIZE,
+            harts: 1,
+            isa: "rv64imac_zicsr_zifencei".into(),
+            rounds_per_tick: DEFAULT_ROUNDS_PER_TICK,
+            bootargs: None,
+        }
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunExit {
+    /// Finisher 0x5555 or HTIF code 0.
+    Pass,
+    /// Finisher fail code or nonzero HTIF code.
+    Fail(u64),
+    /// Finisher 0x7777: the caller rebuilds the machine and runs again.
+    Reset,
+    /// `--max-insns` reached.
+    InsnLimit,
+    /// Every hart waits and nothing can ever wake one.
+    Deadlock,
+}
+
+impl RunExit {
+    /// The process exit status (docs/dvsim.md): 0 pass, the fail code (clamped to 1..=255),
+    /// 3 instruction limit, 4 deadlock.
+    pub fn status(self) -> i32 {
+        match self {
+            RunExit::Pass | RunExit::Reset => 0,
+            RunExit::Fail(c) => c.clamp(1, 255) as i32,
+            RunExit::InsnLimit => 3,
+            RunExit::Deadlock => 4,
+        }
+    }
+}
+
+/// Everything but the harts: built first so images can be loaded and the FDT written (also by a
+/// CLI that has no hart to run).
+pub struct Platform {
+    pub config: MachineConfig,
+    pub bus: Bus,
+    pub clint: Rc<RefCell<Clint>>,
+    pub plic: Rc<RefCell<Plic>>,
+    pub uart: Rc<RefCell<Uart>>,
+    pub finisher: Rc<RefCell<Finisher>>,
+    images: Vec<LoadedImage>,
+    fdt: Option<(u64, Vec<u8>)>,
+}
+
+impl Platform {
+    pub fn new(config: MachineConfig, sink: Box<dyn Write>, source: Box<dyn CharSource>) -> Result<Self> {
+        if !(1..=MAX_HARTS).contains(&config.harts) {
+            bail!("the number of harts must be 1..={MAX_HARTS}, not {}", config.harts);
+        }
+        if config.rounds_per_tick == 0 {
+            bail!("rounds per mtime tick must be at least 1");
+        }
+        let mut bus = Bus::new(Ram::new(RAM_BASE, config.ram_size)?);
+        let clint = Rc::new(RefCell::new(Clint::new(config.harts)));
+        let plic = Rc::new(RefCell::new(Plic::new(config.harts)));
+        let uart = Rc::new(RefCell::new(Uart::new(sink, source)));
+        let finisher = Rc::new(RefCell::new(Finisher::default()));
+        bus.register("finisher", FINISHER_BASE, FINISHER_SIZE, Box::new(finisher.clone()))?;
+        bus.register("clint", CLINT_BASE, CLINT_SIZE, Box::new(clint.clone()))?;
+        bus.register("plic", PLIC_BASE, PLIC_SIZE, Box::new(plic.clone()))?;
+        bus.register("uart0", UART_BASE, UART_SIZE, Box::new(uart.clone()))?;
+        Ok(Platform { config, bus, clint, plic, uart, finisher, images: Vec::new(), fdt: None })
+    }
+
+    /// Loads an image file (ELF, or raw at `raw_addr`); an ELF with `tohost` enables HTIF.
+    pub fn load(&mut self, path: &Path, raw_addr: u64) -> Result<LoadedImage> {
+        let img = load_file(&mut self.bus.ram, path, raw_addr)?;
+        self.add_image(img.clone());
+        Ok(img)
+    }
+
+    /// Records an image loaded by other means (tests loading bytes directly).
+    pub fn add_image(&mut self, img: LoadedImage) {
+        if let Some(tohost) = img.tohost {
+            self.bus.set_htif(Some(Htif::new(tohost, img.fromhost)));
+        }
+        self.images.push(img);
+    }
+
+    /// Builds the FDT, places it at the top of RAM (refusing to overwrite a loaded image), and
+    /// maps the boot ROM that jumps to `start`. Returns the FDT address.
+    pub fn boot(&mut self, start: u64) -> Result<u64> {
+        let c = &self.config;
+        let fdt = build_fdt(&FdtParams {
+            harts: c.harts,
+            ram_base: RAM_BASE,
+            ram_size: c.ram_size,
+            isa: &c.isa,
+            bootargs: c.bootargs.as_deref(),
+        })?;
+        let Some(addr) = fdt_address(RAM_BASE, c.ram_size, fdt.len() as u64) else {
+            bail!("RAM ({} bytes) is too small for the FDT", c.ram_size);
+        };
+        let end = addr + fdt.len() as u64;
+        if let Some(&(s, e)) = self.images.iter().flat_map(|i| &i.ranges).find(|&&(s, e)| s < end && addr < e) {
+            bail!("the loaded image at {s:#x}..{e:#x} overlaps the FDT at {addr:#x}; use more RAM");
+        }
+        self.bus.ram.write_bytes(addr, &fdt)?;
+        self.bus.register("boot-rom", BOOT_ROM_BASE, BOOT_ROM_SIZE, Box::new(BootRom::new(start, addr)))?;
+        self.fdt = Some((addr, fdt));
+        Ok(addr)
+    }
+
+    /// The FDT address and bytes, once [`Platform::boot`] ran.
+    pub fn fdt(&self) -> Option<(u64, &[u8])> {
+        self.fdt.as_ref().map(|(a, b)| (*a, b.as_slice()))
+    }
+}
+
+pub struct Machine<C: Cpu> {
+    pub platform: Platform,
+    pub harts: Vec<C>,
+    lines: Vec<InterruptLines>,
+    mtime: u64,
+    round_in_tick: u64,
+    rounds: u64,
+    idle_without_event: u64,
+}
+
+impl<C: Cpu> Machine<C> {
+    /// Puts `harts` (in hart-id order) at the reset vector. The platform must have booted.
+    pub fn new(platform: Platform, mut harts: Vec<C>) -> Result<Self> {
+        if harts.len() != platform.config.harts {
+            bail!("{} harts given for a machine of {}", harts.len(), platform.config.harts);
+        }
+        if platform.fdt.is_none() {
+            bail!("the platform has not booted (no FDT, no boot ROM)");
+        }
+        for h in &mut harts {
+            h.set_pc(BOOT_ROM_BASE);
+        }
+        let n = harts.len();
+        let mut m = Machine {
+            platform,
+            harts,
+            lines: vec![InterruptLines::default(); n],
+            mtime: 0,
+            round_in_tick: 0,
+            rounds: 0,
+            idle_without_event: 0,
+        };
+        m.refresh_lines();
+        Ok(m)
+    }
+
+    pub fn mtime(&self) -> u64 {
+        self.mtime
+    }
+
+    pub fn lines(&self, hart: usize) -> InterruptLines {
+        self.lines[hart]
+    }
+
+    /// Recomputes every hart's interrupt lines from the devices (after MMIO, ticks, input).
+    fn refresh_lines(&mut self) {
+        let p = &self.platform;
+        let irq = p.uart.borrow().irq();
+        let mut plic = p.plic.borrow_mut();
+        plic.set_level(UART_IRQ, irq);
+        let clint = p.clint.borrow();
+        self.mtime = clint.mtime();
+        for (h, l) in self.lines.iter_mut().enumerate() {
+            clint.lines(h, l);
+            plic.lines(h, l);
+        }
+    }
+
+    fn set_mtime(&mut self, t: u64) {
+        self.platform.clint.borrow_mut().set_mtime(t);
+        self.round_in_tick = 0;
+        self.refresh_lines();
+    }
+
+    fn poll_console(&mut self) {
+        let mut uart = self.platform.uart.borrow_mut();
+        uart.poll_input();
+        if let Some(htif) = self.platform.bus.htif_mut() {
+            let out = htif.take_console();
+            if !out.is_empty() {
+                uart.write_console(&out);
+            }
+        }
+        uart.flush();
+    }
+
+    fn exit_request(&self) -> Option<RunExit> {
+        if let Some(code) = self.platform.bus.htif().and_then(|h| h.exit_code()) {
+            return Some(if code == 0 { RunExit::Pass } else { RunExit::Fail(code) });
+        }
+        self.platform.finisher.borrow().event().map(|e| match e {
+            FinisherEvent::Pass => RunExit::Pass,
+            FinisherEvent::Fail(c) => RunExit::Fail(u64::from(c)),
+            FinisherEvent::Reset => RunExit::Reset,
+        })
+    }
+
+    fn instret(&self) -> u64 {
+        self.harts.iter().map(|h| h.instret()).sum()
+    }
+
+    /// Runs until software ends the run, `max_insns` instructions retired (over all harts), or a
+    /// deadlock.
+    pub fn run(&mut self, max_insns: Option<u64>) -> RunExit {
+        let exit = self.run_inner(max_insns);
+        self.poll_console();
+        exit
+    }
+
+    fn run_inner(&mut self, max_insns: Option<u64>) -> RunExit {
+        loop {
+            let mut all_wait = true;
+            for (h, hart) in self.harts.iter_mut().enumerate() {
+                let out = hart.step(&mut self.platform.bus, self.lines[h], self.mtime);
+                all_wait &= out == StepOutcome::Waiting;
+            }
+            if self.platform.bus.take_mmio_touched() {
+                if let Some(e) = self.exit_request() {
+                    return e;
+                }
+                self.refresh_lines();
+            } else if self.platform.bus.htif().is_some() {
+                if let Some(e) = self.exit_request() {
+                    return e;
+                }
+            }
+            self.rounds += 1;
+            self.round_in_tick += 1;
+            if self.round_in_tick >= self.platform.config.rounds_per_tick {
+                let t = self.mtime.wrapping_add(1);
+                self.set_mtime(t);
+            }
+            if self.rounds.is_multiple_of(POLL_ROUNDS) {
+                self.poll_console();
+                self.refresh_lines();
+            }
+            if let Some(max) = max_insns {
+                if self.instret() >= max {
+                    return RunExit::InsnLimit;
+                }
+            }
+            if all_wait {
+                if let Some(e) = self.idle() {
+                    return e;
+                }
+            } else {
+                self.idle_without_event = 0;
+            }
+        }
+    }
+
+    /// Every hart waits: wake on input, else skip time (module docs).
+    fn idle(&mut self) -> Option<RunExit> {
+        let before = self.lines.clone();
+        self.poll_console();
+        self.refresh_lines();
+        if self.lines != before {
+            return None;
+        }
+        let next = self.platform.clint.borrow().next_event();
+        match next {
+            Some(t) => {
+                self.idle_without_event = 0;
+                self.set_mtime(t);
+            }
+            None => {
+                let live = self.platform.uart.borrow().input_live();
+                if live {
+                    // Interactive console: wait for the user without spinning a host core.
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                } else {
+                    self.idle_without_event += IDLE_QUANTUM;
+                    if self.idle_without_event >= DEADLOCK_TICKS {
+                        return Some(RunExit::Deadlock);
+                    }
+                }
+                let t = self.mtime.wrapping_add(IDLE_QUANTUM);
+                self.set_mtime(t);
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,139 @@
+//! The `dvsim` binary end to end: argument and image errors give one line `dvsim: ...` and exit
+//! status 2 (docs/dvsim.md); small hand-assembled programs run to their finisher/HTIF exit.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use dvsim::platform::elf_writer::{build, Segment};
+
+const RAM: u64 = 0x8000_0000;
+
+fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dvsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn dvsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dvsim")).args(args).output().unwrap()
+}
+
+/// Exit 2 with exactly one stderr line starting `dvsim: ` and containing `needle`.
+fn assert_error(out: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("dvsim: "), "{err}");
+    assert!(err.contains(needle), "{err} lacks {needle}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn words(insns: &[u32]) -> Vec<u8> {
+    insns.iter().flat_map(|i| i.to_le_bytes()).collect()
+}
+
+/// lui t0, 0x100; lui t1, hi; addi t1, t1, lo; sw t1, 0(t0); j .
+fn finisher_program(value: u32) -> Vec<u8> {
+    let (hi, lo) = ((value + 0x800) >> 12, value & 0xfff);
+    words(&[0x0010_02b7, (hi << 12) | (6 << 7) | 0x37, (lo << 20) | (6 << 15) | (6 << 7) | 0x13, 0x0062_a023, 0x6f])
+}
+
+#[test]
+fn missing_file() {
+    assert_error(&dvsim(&["/nonexistent/prog.elf"]), "/nonexistent/prog.elf");
+    assert_error(&dvsim(&["--bios", "/nonexistent/fw.bin"]), "cannot read");
+}
+
+#[test]
+fn corrupt_and_misplaced_images() {
+    let bad = tmp("corrupt.elf", b"\x7fELF\x02\x01\x01\0garbage-garbage-garbage");
+    assert_error(&dvsim(&[bad.to_str().unwrap()]), "ELF");
+    let outside =
+        tmp("outside.elf", &build(0x1000, &[Segment { addr: 0x1000, bytes: &[0x13, 0, 0, 0], memsz: 4 }], &[]));
+    assert_error(&dvsim(&[outside.to_str().unwrap()]), "outside RAM");
+    let big = tmp("big.bin", &vec![0u8; 3 << 20]);
+    assert_error(&dvsim(&["--ram", "2M", big.to_str().unwrap()]), "larger than RAM");
+    let empty = tmp("empty.bin", b"");
+    assert_error(&dvsim(&[empty.to_str().unwrap()]), "empty");
+}
+
+#[test]
+fn bad_arguments() {
+    for h in ["0", "9", "x", "-1"] {
+        assert_error(&dvsim(&["--harts", h, "p.elf"]), "--harts");
+    }
+    for r in ["0", "-5M", "12Q", "1K", "1000T", "3000001"] {
+        assert_error(&dvsim(&["--ram", r, "p.elf"]), "--ram");
+    }
+    assert_error(&dvsim(&[]), "nothing to run");
+    assert_error(&dvsim(&["--bogus"]), "--bogus");
+    let p = tmp("k.bin", &finisher_program(0x5555));
+    assert_error(&dvsim(&["--kernel", p.to_str().unwrap(), p.to_str().unwrap()]), "--kernel needs --bios");
+    assert_error(&dvsim(&["--bios", p.to_str().unwrap(), p.to_str().unwrap()]), "not both");
+}
+
+#[test]
+fn help_succeeds() {
+    let out = dvsim(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--max-insns"));
+}
+
+#[test]
+fn dtb_out_writes_the_fdt() {
+    let p = tmp("pass.bin", &finisher_program(0x5555));
+    let dtb = std::env::temp_dir().join(format!("dvsim-cli-{}", std::process::id())).join("out.dtb");
+    let out = dvsim(&["--dtb-out", dtb.to_str().unwrap(), "--harts", "2", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let blob = std::fs::read(&dtb).unwrap();
+    assert_eq!(&blob[..4], &[0xd0, 0x0d, 0xfe, 0xed]);
+    assert!(blob.windows(5).any(|w| w == b"cpu@1"));
+}
+
+#[test]
+fn programs_run_to_their_exit() {
+    let pass = tmp("p.bin", &finisher_program(0x5555));
+    assert_eq!(dvsim(&[pass.to_str().unwrap()]).status.code(), Some(0));
+    let fail = tmp("f.bin", &finisher_program((7 << 16) | 0x3333));
+    let out = dvsim(&[fail.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(7));
+    // As firmware, on 4 harts, with a commit log requested.
+    let log = std::env::temp_dir().join(format!("dvsim-cli-{}", std::process::id())).join("c.log");
+    let out = dvsim(&["--bios", pass.to_str().unwrap(), "--harts", "4", "--commit-log", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // j . forever: stopped by --max-insns with status 3.
+    let spin = tmp("spin.bin", &words(&[0x6f]));
+    let out = dvsim(&["--max-insns", "1000", spin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn uart_output_and_htif_exit() {
+    // lui t0, 0x10000; li t1, 'h'; sb t1, 0(t0); li t1, 'i'; sb t1, 0(t0);
+    // then HTIF: auipc t0, 0; ld... simpler: store (21 << 1) | 1 to tohost at RAM + 0x100.
+    let tohost = RAM + 0x100;
+    let code = words(&[
+        0x1000_02b7,
+        0x0680_0313,
+        0x0062_8023,
+        0x0690_0313,
+        0x0062_8023,
+        0x0000_02b7 | (0x8_0000 << 12), // lui t0, 0x80000 (sign-extends: fixed by the next two)
+        0x0202_9293,                    // slli t0, t0, 32
+        0x0202_d293,                    // srli t0, t0, 32 → 0x8000_0000
+        0x02b0_0313,                    // li t1, 43 = (21 << 1) | 1
+        0x1062_b023,                    // sd t1, 0x100(t0)
+        0x6f,
+    ]);
+    let elf = build(
+        RAM,
+        &[Segment { addr: RAM, bytes: &code, memsz: 0x200 }],
+        &[("tohost", tohost), ("fromhost", tohost + 8)],
+    );
+    let p = tmp("htif.elf", &elf);
+    let out = dvsim(&[p.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi");
+    assert_eq!(out.status.code(), Some(21), "{}", String::from_utf8_lossy(&out.stderr));
+}
