@@ -9,14 +9,22 @@ APT_PACKAGES := verilator yosys
 
 .PHONY: setup rtl check-fresh lint area demo test verify fmt clippy
 
-## Install the tools: Debian's verilator (5.x) and yosys, rustfmt and clippy.
+FW_JUMP := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
+UBOOT := /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
+
+## Install the tools: Debian's verilator (5.x) and yosys, the firmware images the ISA model boots
+## (opensbi, u-boot-qemu), rustfmt and clippy, and the rustup target the bare-metal conformance
+## programs are built for.
 setup:
 	@missing=""; for p in $(APT_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@test -f $(FW_JUMP) -a -f $(UBOOT) || { echo "installing: opensbi u-boot-qemu"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq opensbi u-boot-qemu >/dev/null; }
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
+	@rustup target list --installed | grep -q '^riscv64imac-unknown-none-elf$$' || rustup target add riscv64imac-unknown-none-elf
 	@verilator --version | grep -q '^Verilator 5' || { echo "Verilator 5.x is required"; exit 1; }
 
 ## Regenerate generated/ (one Verilog file and one port manifest per module).

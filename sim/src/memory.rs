@@ -25,6 +25,12 @@ pub trait Memory {
     fn reserve(&mut self, hart: usize, pa: u64);
     /// SC: true (and the reservation is consumed) if `hart` still holds a reservation on `pa`.
     fn check_reservation(&mut self, hart: usize, pa: u64) -> bool;
+    /// The machine-wide DV-Ext vIPI pending bitmap (dvext.md §6.2), shared by all harts. `None`
+    /// (the default) means the platform has none: each hart then keeps a private bitmap, so
+    /// `vipi0..3` work as plain per-hart registers and no doorbell reaches another hart.
+    fn vipi(&mut self) -> Option<&mut dvext_model::vipi::VipiBitmap> {
+        None
+    }
 }
 
 /// Interrupt lines the platform drives into a hart's mip (the bits the hart does not own).

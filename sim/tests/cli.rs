@@ -137,3 +137,67 @@ fn uart_output_and_htif_exit() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hi");
     assert_eq!(out.status.code(), Some(21), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The commit log of docs/dvsim.md on a small M-mode program: register, CSR and store writes,
+/// a compressed instruction, an ecall trap with its CSR updates, and a WFI that retires once
+/// while the hart then sleeps until the deadlock exit.
+#[test]
+fn commit_log_lines() {
+    let mut code = words(&[
+        0x0000_0297, // auipc t0, 0
+        0x0142_8293, // addi t0, t0, 0x14      → handler at RAM + 0x14
+        0x3052_9073, // csrw mtvec, t0
+    ]);
+    code.extend_from_slice(&[0x05, 0x45, 0x01, 0x00]); // c.li a0, 1; c.nop
+    code.extend(words(&[
+        0x0000_0073, // ecall (RAM + 0x10)
+        0x0010_02b7, // handler: lui t0, 0x100
+        0x0000_5337, // lui t1, 5
+        0x5553_0313, // addi t1, t1, 0x555
+        0x0062_a023, // sw t1, 0(t0)            → finisher pass
+    ]));
+    let p = tmp("log.bin", &code);
+    let log = std::env::temp_dir().join(format!("dvsim-cli-{}", std::process::id())).join("lines.log");
+    let out = dvsim(&["--commit-log", log.to_str().unwrap(), p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let expected = "\
+0 M0 0000000000001000 00000297 x5=0000000000001000
+0 M0 0000000000001004 f1402573 x10=0000000000000000
+0 M0 0000000000001008 0202b583 x11=000000008fe00000
+0 M0 000000000000100c 0182b283 x5=0000000080000000
+0 M0 0000000000001010 00028067
+0 M0 0000000080000000 00000297 x5=0000000080000000
+0 M0 0000000080000004 01428293 x5=0000000080000014
+0 M0 0000000080000008 30529073 c305=0000000080000014
+0 M0 000000008000000c 4505 x10=0000000000000001
+0 M0 000000008000000e 0001
+0 M0 0000000080000010 00000073 trap 000000000000000b 0000000000000000 c341=0000000080000010 \
+c342=000000000000000b c343=0000000000000000 c300=0000000a00001800
+0 M0 0000000080000014 001002b7 x5=0000000000100000
+0 M0 0000000080000018 00005337 x6=0000000000005000
+0 M0 000000008000001c 55530313 x6=0000000000005555
+0 M0 0000000080000020 0062a023 m0000000000100000:4=0000000000005555
+";
+    assert_eq!(text.lines().count(), expected.lines().count(), "{text}");
+    for (got, want) in text.lines().zip(expected.lines()) {
+        // With the H extension an M-level trap also writes mtinst (c34a) and mtval2 (c34b).
+        let rest = got.strip_prefix(want).unwrap_or_else(|| panic!("{got:?} is not {want:?}"));
+        let extra = rest.split_whitespace().all(|f| f.starts_with("c34a=") || f.starts_with("c34b="));
+        assert!(extra && (rest.is_empty() || want.contains(" trap ")), "{got:?} is not {want:?}");
+    }
+
+    // WFI with no interrupt enabled: one line for the WFI, none while it sleeps; exit 4.
+    let wfi = tmp("wfi.bin", &words(&[0x1050_0073]));
+    let out = dvsim(&["--commit-log", log.to_str().unwrap(), wfi.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert_eq!(text.lines().last(), Some("0 M0 0000000080000000 10500073"));
+}
+
+#[test]
+fn commit_log_unwritable() {
+    let p = tmp("p2.bin", &finisher_program(0x5555));
+    assert_error(&dvsim(&["--commit-log", "/nonexistent/dir/c.log", p.to_str().unwrap()]), "cannot create");
+}

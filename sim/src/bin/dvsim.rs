@@ -3,6 +3,7 @@
 //! `dvsim: <message>`, with exit status 2.
 
 use std::fs::File;
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +14,7 @@ use dvsim::hart::Hart;
 use dvsim::platform::console::{QueueSource, StdinSource};
 use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR, MAX_HARTS};
 use dvsim::platform::ram::RAM_BASE;
-use dvsim::platform::{Machine, MachineConfig, Platform, RunExit};
+use dvsim::platform::{CommitLog, Machine, MachineConfig, Platform, RunExit};
 
 #[derive(Parser, Debug)]
 #[command(name = "dvsim", version, about = "Full-system RV64 ISA model (H + DV-Ext) of the dvext platform")]
@@ -104,14 +105,23 @@ fn run(cli: &Cli) -> Result<u8> {
         let (_, fdt) = platform.fdt().context("no FDT was generated")?;
         std::fs::write(path, fdt).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if let Some(path) = &cli.commit_log {
-        File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut log = match &cli.commit_log {
+        Some(path) => {
+            let f = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            Some(CommitLog::new(BufWriter::with_capacity(1 << 20, f)))
+        }
+        None => None,
+    };
+    let status = run_machine(cli, platform, log.as_mut())?;
+    if let (Some(log), Some(path)) = (log, &cli.commit_log) {
+        log.finish().with_context(|| format!("cannot write the commit log {}", path.display()))?;
     }
-    run_machine(cli, platform)
+    Ok(status)
 }
 
-/// Runs the harts; a finisher reset rebuilds the machine (reloading the images) and runs again.
-fn run_machine(cli: &Cli, mut platform: Platform) -> Result<u8> {
+/// Runs the harts; a finisher reset rebuilds the machine (reloading the images) and runs again,
+/// appending to the same commit log.
+fn run_machine(cli: &Cli, mut platform: Platform, mut log: Option<&mut CommitLog<BufWriter<File>>>) -> Result<u8> {
     let mut stdin = Some(StdinSource::spawn());
     loop {
         let harts = (0..platform.config.harts).map(Hart::new).collect();
@@ -119,7 +129,10 @@ fn run_machine(cli: &Cli, mut platform: Platform) -> Result<u8> {
             platform.uart.borrow_mut().set_source(Box::new(src));
         }
         let mut machine = Machine::new(platform, harts)?;
-        let exit = machine.run(cli.max_insns);
+        let exit = match log.as_deref_mut() {
+            Some(log) => machine.run_logged(cli.max_insns, log),
+            None => machine.run(cli.max_insns),
+        };
         match exit {
             RunExit::Pass => {}
             RunExit::Reset => {

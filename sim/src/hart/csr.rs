@@ -2,7 +2,7 @@
 //! access rules (privilege from the CSR number, read-only ranges, counter enables, TVM).
 //! Unimplemented numbers raise illegal instruction, because firmware probes for them.
 
-use super::{cause, Exc, Hart, Priv};
+use super::{cause, Exc, Hart};
 
 pub const MSTATUS_SIE: u64 = 1 << 1;
 pub const MSTATUS_MIE: u64 = 1 << 3;
@@ -16,6 +16,9 @@ pub const MSTATUS_MXR: u64 = 1 << 19;
 pub const MSTATUS_TVM: u64 = 1 << 20;
 pub const MSTATUS_TW: u64 = 1 << 21;
 pub const MSTATUS_TSR: u64 = 1 << 22;
+/// GVA and MPV (H spec, "Machine status register mstatus").
+pub const MSTATUS_GVA: u64 = 1 << 38;
+pub const MSTATUS_MPV: u64 = 1 << 39;
 /// UXL = SXL = 2 (XLEN 64), read-only.
 pub const MSTATUS_XL: u64 = 2 << 32 | 2 << 34;
 
@@ -30,9 +33,11 @@ const MSTATUS_WRITABLE: u64 = MSTATUS_SIE
     | MSTATUS_MXR
     | MSTATUS_TVM
     | MSTATUS_TW
-    | MSTATUS_TSR;
+    | MSTATUS_TSR
+    | MSTATUS_GVA
+    | MSTATUS_MPV;
 /// The sstatus view of mstatus (priv spec 4.1.1): SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL, SD.
-const SSTATUS_MASK: u64 = MSTATUS_SIE
+pub(crate) const SSTATUS_MASK: u64 = MSTATUS_SIE
     | MSTATUS_SPIE
     | 1 << 6
     | MSTATUS_SPP
@@ -44,9 +49,10 @@ const SSTATUS_MASK: u64 = MSTATUS_SIE
     | 3 << 32
     | 1 << 63;
 
-/// misa: MXL = 2, extensions A C I M S U (priv spec 3.1.1). Read-only (WARL): the
-/// extensions cannot be turned off.
-pub const MISA_VALUE: u64 = 2 << 62 | ext(b'A') | ext(b'C') | ext(b'I') | ext(b'M') | ext(b'S') | ext(b'U');
+/// misa: MXL = 2, extensions A C H I M S U, and bit 25 (`Z`) for DV-Ext (dvext.md §1
+/// "Discovery"). Read-only (WARL): the extensions cannot be turned off.
+pub const MISA_VALUE: u64 =
+    2 << 62 | ext(b'A') | ext(b'C') | ext(b'H') | ext(b'I') | ext(b'M') | ext(b'S') | ext(b'U') | ext(b'Z');
 
 const fn ext(letter: u8) -> u64 {
     1 << (letter - b'A')
@@ -56,10 +62,13 @@ const fn ext(letter: u8) -> u64 {
 pub const MIP_SSIP: u64 = 1 << 1;
 pub const MIP_STIP: u64 = 1 << 5;
 pub const MIP_SEIP: u64 = 1 << 9;
-const S_INTS: u64 = MIP_SSIP | MIP_STIP | MIP_SEIP;
+/// The VS-level interrupt bits VSSIP, VSTIP, VSEIP (H spec "hip/hie").
+pub const VS_INTS: u64 = 1 << 2 | 1 << 6 | 1 << 10;
+pub(crate) const S_INTS: u64 = MIP_SSIP | MIP_STIP | MIP_SEIP;
 const MIE_WRITABLE: u64 = S_INTS | 1 << 3 | 1 << 7 | 1 << 11;
-/// medeleg: every exception up to 15 except ECALL from M (11) and the reserved 10 and 14.
-const MEDELEG_WRITABLE: u64 = 0xb3ff;
+/// medeleg: every exception up to 15 except ECALL from M (11) and the reserved 14, plus the H
+/// extension's ECALL from VS (10), guest-page faults (20, 21, 23) and virtual instruction (22).
+const MEDELEG_WRITABLE: u64 = 0xb7ff | 0xf << 20;
 
 pub const INHIBIT_CY: u64 = 1 << 0;
 pub const INHIBIT_IR: u64 = 1 << 2;
@@ -130,17 +139,19 @@ pub struct Csrs {
     pub satp: u64,
     pub mcycle: u64,
     pub minstret: u64,
+    /// H extension state (see `hcsr.rs`).
+    pub h: super::hcsr::HCsrs,
 }
 
 impl Csrs {
     pub fn new() -> Csrs {
-        Csrs { mstatus: MSTATUS_XL, ..Default::default() }
+        Csrs { mstatus: MSTATUS_XL, h: super::hcsr::HCsrs::new(), ..Default::default() }
     }
 }
 
 /// xtvec WARL: MODE ∈ {0 direct, 1 vectored}; the reserved MODE values ≥ 2 are mapped onto
 /// those (bit 1 cleared).
-fn legal_tvec(v: u64) -> u64 {
+pub(crate) fn legal_tvec(v: u64) -> u64 {
     v & !2
 }
 
@@ -153,20 +164,38 @@ pub enum CsrOp {
 }
 
 impl Hart {
-    /// Executes a CSR instruction's access (Zicsr; priv spec 2.1): checks privilege and
-    /// read-only-ness, reads, then writes when `writes` (CSRRW always; CSRRS/C unless the source
-    /// is x0 / uimm 0). Returns the old value for rd.
+    /// Executes a CSR instruction's access (Zicsr; priv spec 2.1) on the hart's private vIPI
+    /// bitmap (used when the platform has no shared one, and by tests). Returns the old value.
     pub(crate) fn csr_access(&mut self, addr: u16, op: CsrOp, operand: u64, writes: bool) -> Result<u64, Exc> {
-        let illegal = Exc::new(cause::ILLEGAL_INSN, 0);
-        if (addr >> 8) & 3 > self.prv.bits() as u16 {
-            return Err(illegal);
+        let mut b = self.vipi_private;
+        let r = self.csr_access_vipi(addr, op, operand, writes, &mut b);
+        self.vipi_private = b;
+        self.vipi_seen = b;
+        r
+    }
+
+    /// Executes a CSR instruction's access (Zicsr; priv spec 2.1): DV-Ext numbers go through
+    /// `DvCsrs::access` (dvext.md §2); the rest is checked for privilege, virtual-instruction
+    /// cases and V=1 substitution ([`Hart::csr_check`]), read, then written when `writes`
+    /// (CSRRW always; CSRRS/C unless the source is x0 / uimm 0). Returns the old value for rd.
+    pub(crate) fn csr_access_vipi(
+        &mut self,
+        addr: u16,
+        op: CsrOp,
+        operand: u64,
+        writes: bool,
+        vipi: &mut dvext_model::vipi::VipiBitmap,
+    ) -> Result<u64, Exc> {
+        if let Some(r) = self.dv_csr_access(addr, op, operand, writes, vipi) {
+            return r;
         }
-        if writes && addr >> 10 == 3 {
-            return Err(illegal);
-        }
-        self.csr_check_special(addr)?;
-        // mip: read-modify-write uses the software SEIP bit, not the OR with the line
-        // (priv spec 3.1.9).
+        let addr = self.csr_check(addr, writes)?;
+        self.csr_rmw(addr, op, operand, writes)
+    }
+
+    /// The read-modify-write of an access-checked core CSR. mip: read-modify-write uses the
+    /// software SEIP bit, not the OR with the line (priv spec 3.1.9).
+    pub(crate) fn csr_rmw(&mut self, addr: u16, op: CsrOp, operand: u64, writes: bool) -> Result<u64, Exc> {
         let old = self.csr_read(addr)?;
         if writes {
             let base = if addr == num::MIP { self.csr.mip_sw | (old & !MIP_SEIP) } else { old };
@@ -180,32 +209,13 @@ impl Hart {
         Ok(old)
     }
 
-    /// Access conditions beyond the number's privilege: counter enables (priv spec 3.1.11,
-    /// 4.1.5) and TVM for satp (3.1.6.5).
-    fn csr_check_special(&self, addr: u16) -> Result<(), Exc> {
-        let illegal = Exc::new(cause::ILLEGAL_INSN, 0);
-        if (0xc00..=0xc1f).contains(&addr) {
-            let bit = 1u64 << (addr - 0xc00);
-            if self.prv < Priv::M && self.csr.mcounteren & bit == 0 {
-                return Err(illegal);
-            }
-            if self.prv == Priv::U && self.csr.scounteren & bit == 0 {
-                return Err(illegal);
-            }
-        }
-        if addr == num::SATP && self.prv == Priv::S && self.csr.mstatus & MSTATUS_TVM != 0 {
-            return Err(illegal);
-        }
-        Ok(())
-    }
-
     /// Reads a CSR without side effects; `Err` (illegal instruction) if not implemented.
     pub(crate) fn csr_read(&self, addr: u16) -> Result<u64, Exc> {
         use num::*;
         let c = &self.csr;
         Ok(match addr {
             SSTATUS => c.mstatus & SSTATUS_MASK,
-            SIE => c.mie & c.mideleg,
+            SIE => c.mie & c.mideleg & S_INTS,
             STVEC => c.stvec,
             SCOUNTEREN => c.scounteren,
             SENVCFG => 0,
@@ -213,13 +223,13 @@ impl Hart {
             SEPC => c.sepc,
             SCAUSE => c.scause,
             STVAL => c.stval,
-            SIP => self.mip() & c.mideleg,
+            SIP => self.mip() & c.mideleg & S_INTS,
             SATP => c.satp,
             MSTATUS => c.mstatus,
             MISA => MISA_VALUE,
             MEDELEG => c.medeleg,
-            MIDELEG => c.mideleg,
-            MIE => c.mie,
+            MIDELEG => c.mideleg | VS_INTS | dvext_model::csr::warl::MIDELEG_FORCED,
+            MIE => c.mie | self.dv.mie_bits(),
             MTVEC => c.mtvec,
             MCOUNTEREN => c.mcounteren,
             MENVCFG => 0,
@@ -233,11 +243,11 @@ impl Hart {
             0x3a0..=0x3ef => self.pmp.read(addr)?,
             MCYCLE | CYCLE => c.mcycle,
             MINSTRET | INSTRET => c.minstret,
-            TIME => self.mtime,
+            TIME => self.mtime.wrapping_add(if self.virt { self.timedelta() } else { 0 }),
             0xb03..=0xb1f | 0xc03..=0xc1f => 0, // hpmcounters: hardwired zero
             MVENDORID | MARCHID | MIMPID | MCONFIGPTR => 0,
             MHARTID => self.hartid as u64,
-            _ => return Err(Exc::new(cause::ILLEGAL_INSN, 0)),
+            _ => return self.h_csr_read(addr).ok_or(Exc::new(cause::ILLEGAL_INSN, 0)),
         })
     }
 
@@ -284,7 +294,7 @@ impl Hart {
             }
             MEDELEG => c.medeleg = v & MEDELEG_WRITABLE,
             MIDELEG => c.mideleg = v & S_INTS,
-            MIE => c.mie = v & MIE_WRITABLE,
+            MIE => c.mie = v & (MIE_WRITABLE | VS_INTS),
             MTVEC => c.mtvec = legal_tvec(v),
             MCOUNTEREN => c.mcounteren = v & 0xffff_ffff,
             MCOUNTINHIBIT => c.mcountinhibit = v & (INHIBIT_CY | INHIBIT_IR),
@@ -292,7 +302,12 @@ impl Hart {
             MEPC => c.mepc = v & !1,
             MCAUSE => c.mcause = v,
             MTVAL => c.mtval = v,
-            MIP => c.mip_sw = v & S_INTS,
+            MIP => {
+                // VSSIP is an alias of hvip.VSSIP (H spec "hvip"); the U-level bits belong to
+                // DV-Ext (huip) and are read-only here (interpretations.md 10).
+                c.mip_sw = v & S_INTS;
+                c.h.hvip = (c.h.hvip & !4) | (v & 4);
+            }
             0x3a0..=0x3ef => {
                 self.pmp.write(addr, v)?;
                 self.mmu.flush();
@@ -304,7 +319,11 @@ impl Hart {
             }
             // Read-only-zero or WARL-zero registers: writes are ignored.
             SENVCFG | MENVCFG | 0x323..=0x33f | 0xb03..=0xb1f => {}
-            _ => return Err(Exc::new(cause::ILLEGAL_INSN, 0)),
+            _ => {
+                if !self.h_csr_write(addr, v) {
+                    return Err(Exc::new(cause::ILLEGAL_INSN, 0));
+                }
+            }
         }
         Ok(())
     }

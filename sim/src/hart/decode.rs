@@ -73,6 +73,27 @@ pub enum Op {
     Sret,
     Wfi,
     SfenceVma,
+    // H extension (priv spec 1.12 ch. 8) and DV-Ext (dvext.md §4). The DV-Ext hulv/husv
+    // encodings (funct7 bit 6 set) decode to the same operations as hlv/hsv: their semantics
+    // coincide (HU uses the DV-Ext world, HS/M the H rules, in both encodings).
+    HfenceVvma,
+    HfenceGvma,
+    HufenceVvma,
+    HufenceGvma,
+    Huret,
+    HlvB,
+    HlvBu,
+    HlvH,
+    HlvHu,
+    HlvxHu,
+    HlvW,
+    HlvWu,
+    HlvxWu,
+    HlvD,
+    HsvB,
+    HsvH,
+    HsvW,
+    HsvD,
     Csrrw,
     Csrrs,
     Csrrc,
@@ -291,9 +312,33 @@ pub fn decode32(w: u32) -> Insn {
                     0x3020_0073 => mk(Mret, 0),
                     0x1020_0073 => mk(Sret, 0),
                     0x1050_0073 => mk(Wfi, 0),
+                    0x0020_0073 => mk(Huret, 0),
                     _ if f7 == 0x09 => mk(SfenceVma, 0),
+                    _ if f7 == 0x11 => mk(HfenceVvma, 0),
+                    _ if f7 == 0x31 => mk(HfenceGvma, 0),
+                    _ if f7 == 0x51 => mk(HufenceVvma, 0),
+                    _ if f7 == 0x71 => mk(HufenceGvma, 0),
                     _ => Insn::ILLEGAL,
                 }
+            }
+            4 => {
+                let op = match (f7 & !0x40, rs2) {
+                    (0x30, 0) => HlvB,
+                    (0x30, 1) => HlvBu,
+                    (0x32, 0) => HlvH,
+                    (0x32, 1) => HlvHu,
+                    (0x32, 3) => HlvxHu,
+                    (0x34, 0) => HlvW,
+                    (0x34, 1) => HlvWu,
+                    (0x34, 3) => HlvxWu,
+                    (0x36, 0) => HlvD,
+                    (0x31, _) if rd == 0 => HsvB,
+                    (0x33, _) if rd == 0 => HsvH,
+                    (0x35, _) if rd == 0 => HsvW,
+                    (0x37, _) if rd == 0 => HsvD,
+                    _ => return Insn::ILLEGAL,
+                };
+                mk(op, 0)
             }
             1 => mk(Csrrw, (w >> 20) as i64),
             2 => mk(Csrrs, (w >> 20) as i64),

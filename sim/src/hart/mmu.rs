@@ -10,8 +10,9 @@
 //! tag (so traps and xRET need no flush), and on satp and PMP, whose changes (and SFENCE.VMA)
 //! flush both TLBs in O(1) by bumping a generation number.
 
-use super::csr::{MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM};
+use super::csr::{MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_MPV, MSTATUS_MXR, MSTATUS_SUM};
 use super::pmp;
+use super::stage2::Xctx;
 use super::{cause, Exc, Hart, Priv};
 use crate::memory::Memory;
 
@@ -26,7 +27,7 @@ pub enum Access {
 }
 
 impl Access {
-    fn need(self) -> u8 {
+    pub(crate) fn need(self) -> u8 {
         match self {
             Access::Fetch => pmp::X,
             Access::Load => pmp::R,
@@ -122,9 +123,15 @@ impl Hart {
         self.translate_slow(mem, va, size, acc)
     }
 
-    /// What a cached translation's permissions were computed for.
+    /// What a cached translation's permissions were computed for: effective privilege, SUM and
+    /// MXR of the first stage (vsstatus's when V=1), V, and mstatus.MXR (G stage).
     fn tlb_key(&self, acc: Access) -> u8 {
-        self.effective_priv(acc).bits() as u8 | (((self.csr.mstatus >> 18) & 3) as u8) << 2
+        let (prv, virt) = self.effective_mode(acc);
+        let st = if virt { self.csr.h.vsstatus } else { self.csr.mstatus };
+        prv.bits() as u8
+            | (((st >> 18) & 3) as u8) << 2
+            | (virt as u8) << 4
+            | (((self.csr.mstatus >> 19) & 1) as u8) << 5
     }
 
     /// Recomputes the current TLB tag keys; called whenever the privilege or mstatus changes,
@@ -136,28 +143,62 @@ impl Hart {
 
     /// The privilege used for translation and PMP: MPRV makes M-mode loads and stores use MPP
     /// (priv spec 3.1.6.3); fetches always use the current privilege.
-    pub(crate) fn effective_priv(&self, acc: Access) -> Priv {
+    /// Effective (privilege, V) for an access: MPRV makes M-mode loads and stores use MPP and,
+    /// with the H extension, MPV (H spec 8.2 "mstatus").
+    pub(crate) fn effective_mode(&self, acc: Access) -> (Priv, bool) {
         let ms = self.csr.mstatus;
         if acc != Access::Fetch && self.prv == Priv::M && ms & MSTATUS_MPRV != 0 {
-            Priv::from_bits((ms & MSTATUS_MPP) >> 11).unwrap_or(Priv::U)
+            let p = Priv::from_bits((ms & MSTATUS_MPP) >> 11).unwrap_or(Priv::U);
+            (p, p != Priv::M && ms & MSTATUS_MPV != 0)
         } else {
-            self.prv
+            (self.prv, self.virt)
         }
     }
 
     fn translate_slow<M: Memory>(&mut self, mem: &mut M, va: u64, size: u64, acc: Access) -> Result<u64, Exc> {
-        let prv = self.effective_priv(acc);
+        let (prv, virt) = self.effective_mode(acc);
+        let x = self.xctx(prv, virt, false);
+        self.translate_with(mem, va, size, acc, &x, true)
+    }
+
+    /// Translates with an explicit context (normal accesses, and HLV/HSV with `fill` false).
+    pub(crate) fn translate_with<M: Memory>(
+        &mut self,
+        mem: &mut M,
+        va: u64,
+        size: u64,
+        acc: Access,
+        x: &Xctx,
+        fill: bool,
+    ) -> Result<u64, Exc> {
+        let need = if x.lx { pmp::X } else { acc.need() };
+        let prv = x.prv;
         let mode = self.csr.satp >> 60;
-        let (pa, page_perm) = if prv == Priv::M || mode == 0 {
+        let mut cacheable = true;
+        let (pa, page_perm) = if prv == Priv::M {
+            (va, pmp::R | pmp::W | pmp::X)
+        } else if x.virt {
+            let (pa, perm, c) = self.translate_virt(mem, va, size, acc, x).inspect_err(|_| self.fault_x.hyp = true)?;
+            cacheable = c;
+            (pa, perm)
+        } else if mode == 0 {
             (va, pmp::R | pmp::W | pmp::X)
         } else {
-            self.walk(mem, va, acc, prv, if mode == 9 { 4 } else { 3 })?
+            let (root, sum, mxr) =
+                (self.csr.satp, self.csr.mstatus & MSTATUS_SUM != 0, self.csr.mstatus & MSTATUS_MXR != 0);
+            let w = Walk { root, levels: if mode == 9 { 4 } else { 3 }, sum, mxr, g: None };
+            self.walk(mem, va, acc, prv, &w)?
         };
-        if page_perm & acc.need() != acc.need() {
+        if page_perm & need != need {
+            self.fault_x.hyp |= x.virt || x.hyp;
             return Err(Exc::new(acc.page_fault(), va));
         }
-        if self.pmp.perms(pa, size, prv) & acc.need() != acc.need() {
+        if self.pmp.perms(pa, size, prv) & need != need {
+            self.fault_x.hyp |= x.virt || x.hyp;
             return Err(Exc::new(acc.access_fault(), va));
+        }
+        if !fill || !cacheable {
+            return Ok(pa);
         }
         let perm = page_perm & self.pmp.perms(pa & !0xfff, 4096, prv);
         let key = self.tlb_key(acc);
@@ -171,26 +212,46 @@ impl Hart {
         Ok(pa)
     }
 
-    /// The page-table walk (priv spec 4.3.2). Returns the physical address and the R/W/X
-    /// permissions the leaf grants `prv` (with SUM, MXR, A and D applied); a permission
-    /// failure is reported by the caller so the walk result can also fill the TLB.
-    fn walk<M: Memory>(&mut self, mem: &mut M, va: u64, acc: Access, prv: Priv, levels: u32) -> Result<(u64, u8), Exc> {
+    /// The page-table walk (priv spec 4.3.2; for V=1 the VS-stage walk of H spec 8.5, whose
+    /// page-table addresses are guest physical and go through the G stage). Returns the
+    /// (guest) physical address and the R/W/X permissions the leaf grants `prv` (with SUM, MXR,
+    /// A and D applied); a permission failure is reported by the caller so the walk result can
+    /// also fill the TLB.
+    pub(crate) fn walk<M: Memory>(
+        &mut self,
+        mem: &mut M,
+        va: u64,
+        acc: Access,
+        prv: Priv,
+        w: &Walk,
+    ) -> Result<(u64, u8), Exc> {
+        let levels = w.levels;
         let pf = Exc::new(acc.page_fault(), va);
         let va_bits = 12 + 9 * levels;
         // The VA must be sign-extended from its top bit (4.3.1, 4.4.1).
         if ((va as i64) << (64 - va_bits) >> (64 - va_bits)) as u64 != va {
             return Err(pf);
         }
-        let mut a = (self.csr.satp & ((1 << 44) - 1)) << 12;
+        let mut a = (w.root & ((1 << 44) - 1)) << 12;
         let mut level = levels - 1;
         loop {
             let vpn_i = (va >> (12 + 9 * level)) & 0x1ff;
-            let pte_addr = a + vpn_i * 8;
+            let pte_gpa = a + vpn_i * 8;
+            // Implicit access: htinst gets 0 (V=0) or the H spec's pseudoinstruction (V=1).
+            let implicit = Some(if w.g.is_some() { super::stage2::PSEUDO_PTE_READ } else { 0 });
+            let pte_addr = match &w.g {
+                Some(g) => self.gstage_pte(mem, g, pte_gpa, va, acc).inspect_err(|_| self.fault_x.tinst = implicit)?,
+                None => pte_gpa,
+            };
             // Implicit page-table reads are checked by PMP as S-mode reads (3.7.1).
             if self.pmp.perms(pte_addr, 8, Priv::S) & pmp::R == 0 {
+                self.fault_x.tinst = implicit;
                 return Err(Exc::new(acc.access_fault(), va));
             }
-            let pte = mem.load(pte_addr, 8).map_err(|_| Exc::new(acc.access_fault(), va))?;
+            let Ok(pte) = mem.load(pte_addr, 8) else {
+                self.fault_x.tinst = implicit;
+                return Err(Exc::new(acc.access_fault(), va));
+            };
             if pte & PTE_V == 0 || (pte & PTE_R == 0 && pte & PTE_W != 0) || pte & PTE_HIGH != 0 {
                 return Err(pf);
             }
@@ -213,12 +274,12 @@ impl Hart {
             let priv_ok = match prv {
                 Priv::U => user,
                 // S may touch U pages only for data with SUM, and never execute them.
-                Priv::S => !user || self.csr.mstatus & MSTATUS_SUM != 0,
+                Priv::S => !user || w.sum,
                 Priv::M => true,
             };
             let x_ok = !(prv == Priv::S && user);
             if priv_ok && pte & PTE_A != 0 {
-                let mxr = self.csr.mstatus & MSTATUS_MXR != 0;
+                let mxr = w.mxr;
                 if pte & PTE_R != 0 || (mxr && pte & PTE_X != 0) {
                     perm |= pmp::R;
                 }
@@ -233,4 +294,14 @@ impl Hart {
             return Ok((page_ppn << 12 | (va & 0xfff), perm));
         }
     }
+}
+
+/// First-stage walk parameters: root register (satp/vsatp format), levels, SUM and MXR, and the
+/// G stage that page-table addresses go through when V=1.
+pub(crate) struct Walk {
+    pub root: u64,
+    pub levels: u32,
+    pub sum: bool,
+    pub mxr: bool,
+    pub g: Option<super::stage2::GStage>,
 }

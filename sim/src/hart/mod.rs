@@ -1,9 +1,12 @@
 //! One RV64 hart: architectural state, decode, execution (one small handler per instruction),
 //! CSRs, traps and interrupts, address translation (Sv39/Sv48, two-stage with DV-Ext).
 //!
-//! Implemented now: RV64IMAC + Zicsr + Zifencei, M/S/U (privileged spec 1.12), Sv39/Sv48 with
-//! Svade, 16 PMP entries. The H extension and DV-Ext come later; privilege is therefore kept as
-//! `(prv, virt)` and every trap goes through [`Hart::take_trap`].
+//! Implemented: RV64IMAC + Zicsr + Zifencei, M/S/U (privileged spec 1.12), Sv39/Sv48 with
+//! Svade, 16 PMP entries, the H extension 1.0 (V mode, hypervisor/VS CSRs, two-stage
+//! translation, HLV/HSV, HFENCE, virtual-instruction exceptions) and DV-Ext (dvext.md). DV-Ext
+//! rules are never re-implemented here: the hart calls `dvext_model` for CSR access, routing,
+//! HU entry, huret, instruction legality, interrupt selection and the G stage.
+//! Privilege is `(prv, virt)`; every trap goes through [`Hart::take_trap`].
 //!
 //! Design choices (documented here because the spec leaves them open):
 //! * Misaligned loads/stores/AMOs raise the address-misaligned exception (priv spec 3.1.15 allows
@@ -15,14 +18,21 @@
 pub mod csr;
 pub mod decode;
 mod exec;
+pub mod hcsr;
 pub mod mmu;
 pub mod pmp;
+mod stage2;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_h;
 
 use crate::cpu::{Cpu, StepOutcome};
 use crate::memory::{InterruptLines, Memory};
 use decode::{decode, Insn};
+use dvext_model::trap::cause::carries_address;
+use dvext_model::trap::{Delegation, Target, TrapInfo};
+use dvext_model::vipi::VipiBitmap;
 pub use dvext_model::Priv;
 
 /// Exception causes (priv spec table 3.6).
@@ -37,10 +47,15 @@ pub mod cause {
     pub const STORE_ACCESS: u64 = 7;
     pub const ECALL_U: u64 = 8;
     pub const ECALL_S: u64 = 9;
+    pub const ECALL_VS: u64 = 10;
     pub const ECALL_M: u64 = 11;
     pub const INSN_PAGE_FAULT: u64 = 12;
     pub const LOAD_PAGE_FAULT: u64 = 13;
     pub const STORE_PAGE_FAULT: u64 = 15;
+    pub const INSN_GUEST_PAGE_FAULT: u64 = 20;
+    pub const LOAD_GUEST_PAGE_FAULT: u64 = 21;
+    pub const VIRTUAL_INSN: u64 = 22;
+    pub const STORE_GUEST_PAGE_FAULT: u64 = 23;
     /// Interrupt numbers (the cause without bit 63).
     pub const IRQ_SSI: u64 = 1;
     pub const IRQ_MSI: u64 = 3;
@@ -50,7 +65,9 @@ pub mod cause {
     pub const IRQ_MEI: u64 = 11;
 }
 
-/// A synchronous exception raised by an instruction: cause and the value for xtval.
+/// A synchronous exception raised by an instruction: cause and the value for xtval. What the H
+/// extension adds is recorded on the side in [`FaultExtra`] (kept out of `Exc` so the hot
+/// `Result<_, Exc>` paths stay two words).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Exc {
     pub cause: u64,
@@ -61,6 +78,19 @@ impl Exc {
     pub fn new(cause: u64, tval: u64) -> Exc {
         Exc { cause, tval }
     }
+}
+
+/// H-extension details of the exception being raised, set by the translator and the hypervisor
+/// load/store handlers, consumed (and reset) by [`Hart::take_trap`]: the guest physical address
+/// of a guest-page fault (htval/mtval2/hutval receive GPA >> 2), the htinst value when the
+/// translator knows it (a pseudoinstruction for an implicit VS-stage page-table access, H spec
+/// 8.6.3; `None` = derive it from the trapping instruction), and whether tval is a guest virtual
+/// address (an access made with V=1 or an HLV/HLVX/HSV: GVA).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FaultExtra {
+    pub gpa: u64,
+    pub tinst: Option<u64>,
+    pub hyp: bool,
 }
 
 /// What handlers return: `Err` traps, leaving architectural state as before the instruction.
@@ -88,6 +118,18 @@ pub struct Hart {
     /// V (H extension): always false until H is implemented.
     pub(crate) virt: bool,
     pub(crate) csr: csr::Csrs,
+    /// DV-Ext per-hart CSR state (dvext.md §2), owned and interpreted by `dvext_model`.
+    pub(crate) dv: dvext_model::csr::DvCsrs,
+    pub(crate) dvcfg: dvext_model::DvConfig,
+    /// The vIPI bitmap used when the platform provides none ([`Memory::vipi`] is `None`).
+    pub(crate) vipi_private: VipiBitmap,
+    /// The bitmap as seen at the start of this step (or after this hart's last vipi access):
+    /// supplies mip.USIP without needing the memory in every mip read.
+    pub(crate) vipi_seen: VipiBitmap,
+    /// Raw bits of the instruction being executed (for htinst).
+    pub(crate) cur_raw: u32,
+    /// H-extension details of the exception being raised.
+    pub(crate) fault_x: FaultExtra,
     pub(crate) mmu: mmu::Mmu,
     pub(crate) pmp: pmp::Pmp,
     hartid: usize,
@@ -115,6 +157,12 @@ impl Hart {
             prv: Priv::M,
             virt: false,
             csr: csr::Csrs::new(),
+            dv: dvext_model::csr::DvCsrs::default(),
+            dvcfg: dvext_model::DvConfig::default(),
+            vipi_private: VipiBitmap::default(),
+            vipi_seen: VipiBitmap::default(),
+            cur_raw: 0,
+            fault_x: FaultExtra::default(),
             mmu: mmu::Mmu::new(),
             pmp: pmp::Pmp::new(),
             hartid,
@@ -161,61 +209,130 @@ impl Hart {
         self.update_tlb_keys();
     }
 
-    /// The effective mip: software-writable bits plus the platform's lines (priv spec 3.1.9).
-    pub(crate) fn mip(&self) -> u64 {
-        let l = self.lines;
-        self.csr.mip_sw
-            | (l.msip as u64) << cause::IRQ_MSI
-            | (l.mtip as u64) << cause::IRQ_MTI
-            | (l.meip as u64) << cause::IRQ_MEI
-            | (l.seip as u64) << cause::IRQ_SEI
+    /// Changes privilege and V together (traps, xRET, huret).
+    pub(crate) fn set_mode(&mut self, p: Priv, virt: bool) {
+        self.virt = virt;
+        self.set_priv(p);
     }
 
-    /// The interrupt to take now, if any (priv spec 3.1.9): M-level interrupts (not delegated)
-    /// are enabled below M or with MIE; S-level ones (delegated) below S or in S with SIE, never
-    /// in M. Interrupts for the higher level win; within a level MEI, MSI, MTI, SEI, SSI, STI.
-    fn pending_interrupt(&self) -> Option<u64> {
-        let pending = self.mip() & self.csr.mie;
-        if pending == 0 {
+    /// The effective mip (priv spec 3.1.9, H spec 8.2.4): the core's bits plus what DV-Ext drives
+    /// (USIP from the vIPI bitmap, software U bits, the vtimer level; dvext.md §3, §6).
+    pub(crate) fn mip(&self) -> u64 {
+        self.mip_core() | self.dv.mip_bits(&self.vipi_seen, self.mtime)
+    }
+
+    /// The effective mie: the core's bits plus huie.
+    pub(crate) fn mie(&self) -> u64 {
+        self.csr.mie | self.dv.mie_bits()
+    }
+
+    /// The delegation registers as routing reads them (mideleg with its read-only-one bits).
+    pub(crate) fn delegation(&self) -> Delegation {
+        let c = &self.csr;
+        Delegation {
+            medeleg: c.medeleg,
+            mideleg: c.mideleg | csr::VS_INTS | dvext_model::csr::warl::MIDELEG_FORCED,
+            sedeleg: self.dv.sedeleg,
+            sideleg: self.dv.sideleg,
+            hedeleg: c.h.hedeleg,
+            hideleg: c.h.hideleg,
+        }
+    }
+
+    /// The interrupt to take now and its target: `dvext_model::trap::select_interrupt` decides
+    /// (priv spec 3.1.9 enables and priority, extended by dvext.md §3).
+    fn pending_interrupt(&self) -> Option<(u64, Target)> {
+        let mie = self.mie();
+        if mie == 0 {
+            return None; // the common case: nothing enabled, skip computing mip
+        }
+        let mip = self.mip();
+        if mip & mie == 0 {
             return None;
         }
-        let ms = &self.csr.mstatus;
-        let m_en = self.prv < Priv::M || ms & csr::MSTATUS_MIE != 0;
-        let s_en = self.prv < Priv::S || (self.prv == Priv::S && ms & csr::MSTATUS_SIE != 0);
-        let m_set = if m_en { pending & !self.csr.mideleg } else { 0 };
-        let s_set = if s_en { pending & self.csr.mideleg } else { 0 };
-        let set = if m_set != 0 { m_set } else { s_set };
-        const ORDER: [u64; 6] =
-            [cause::IRQ_MEI, cause::IRQ_MSI, cause::IRQ_MTI, cause::IRQ_SEI, cause::IRQ_SSI, cause::IRQ_STI];
-        ORDER.into_iter().find(|&i| set & (1 << i) != 0)
+        let env = dvext_model::trap::InterruptEnv {
+            mip,
+            mie,
+            deleg: self.delegation(),
+            mstatus_mie: self.csr.mstatus & csr::MSTATUS_MIE != 0,
+            mstatus_sie: self.csr.mstatus & csr::MSTATUS_SIE != 0,
+            vsstatus_sie: self.csr.h.vsstatus & csr::MSTATUS_SIE != 0,
+            hustatus_uie: self.dv.hustatus & dvext_model::csr::warl::hustatus::UIE != 0,
+        };
+        dvext_model::trap::select_interrupt(&self.mode_state(), &env)
     }
 
-    /// Enters a trap (priv spec 3.1.6.1, 3.3.1, 4.1.1): the single place where traps are routed,
-    /// so H and DV-Ext routing (dvext_model::trap::route) can be added here.
-    pub(crate) fn take_trap(&mut self, cause: u64, interrupt: bool, tval: u64) {
-        let deleg = if interrupt { self.csr.mideleg } else { self.csr.medeleg };
-        let xcause = cause | (interrupt as u64) << 63;
-        let old = self.prv;
-        if old <= Priv::S && (deleg >> cause) & 1 != 0 {
-            let c = &mut self.csr;
-            c.sepc = self.pc;
-            c.scause = xcause;
-            c.stval = tval;
-            let sie = c.mstatus & csr::MSTATUS_SIE != 0;
-            c.mstatus &= !(csr::MSTATUS_SPIE | csr::MSTATUS_SIE | csr::MSTATUS_SPP);
-            c.mstatus |= (sie as u64) << 5 | ((old == Priv::S) as u64) << 8;
-            self.pc = trap_vector(c.stvec, cause, interrupt);
-            self.set_priv(Priv::S);
-        } else {
-            let c = &mut self.csr;
-            c.mepc = self.pc;
-            c.mcause = xcause;
-            c.mtval = tval;
-            let mie = c.mstatus & csr::MSTATUS_MIE != 0;
-            c.mstatus &= !(csr::MSTATUS_MPIE | csr::MSTATUS_MIE | csr::MSTATUS_MPP);
-            c.mstatus |= (mie as u64) << 7 | old.bits() << 11;
-            self.pc = trap_vector(c.mtvec, cause, interrupt);
-            self.set_priv(Priv::M);
+    /// Takes an exception: `dvext_model::trap::route` picks M, HS, VS or HU (dvext.md §3).
+    pub(crate) fn take_exception(&mut self, e: Exc) {
+        let t = dvext_model::trap::route(&self.mode_state(), &self.delegation(), e.cause, false);
+        self.take_trap(e, false, t);
+    }
+
+    /// Enters a trap at `target` (priv spec 3.1.6.1, 4.1.1; H spec 8.6.2–8.6.4; dvext.md §3).
+    /// The single place where trap state is written.
+    pub(crate) fn take_trap(&mut self, e: Exc, interrupt: bool, target: Target) {
+        let xcause = e.cause | (interrupt as u64) << 63;
+        let (old, virt) = (self.prv, self.virt);
+        let x = std::mem::take(&mut self.fault_x);
+        let gva = !interrupt && carries_address(e.cause) && (virt || x.hyp);
+        let gpa2 = if !interrupt && dvext_model::trap::cause::is_guest_page_fault(e.cause) { x.gpa >> 2 } else { 0 };
+        let tinst = if interrupt { 0 } else { x.tinst.unwrap_or(0) };
+        let tval = if interrupt { 0 } else { e.tval };
+        match target {
+            Target::HU => {
+                let info =
+                    TrapInfo { cause: e.cause, interrupt, pc: self.pc, tval, gpa: x.gpa, tinst, hyp_access: x.hyp };
+                let st = self.mode_state();
+                let entry = dvext_model::trap::enter_hu(&mut self.dv, &st, &info);
+                self.pc = entry.pc;
+                self.set_mode(entry.state.prv, entry.state.virt);
+            }
+            Target::VS => {
+                // VS interrupts are reported with the S-level numbers (H spec 8.6.4: 2/6/10 → 1/5/9).
+                let code = if interrupt && matches!(e.cause, 2 | 6 | 10) { e.cause - 1 } else { e.cause };
+                let h = &mut self.csr.h;
+                h.vsepc = self.pc;
+                h.vscause = code | (interrupt as u64) << 63;
+                h.vstval = tval;
+                let sie = h.vsstatus & csr::MSTATUS_SIE != 0;
+                h.vsstatus &= !(csr::MSTATUS_SPIE | csr::MSTATUS_SIE | csr::MSTATUS_SPP);
+                h.vsstatus |= (sie as u64) << 5 | ((old == Priv::S) as u64) << 8;
+                self.pc = trap_vector(h.vstvec, code, interrupt);
+                self.set_mode(Priv::S, true);
+            }
+            Target::HS => {
+                let c = &mut self.csr;
+                c.sepc = self.pc;
+                c.scause = xcause;
+                c.stval = tval;
+                c.h.htval = gpa2;
+                c.h.htinst = tinst;
+                let mut hs = c.h.hstatus & !(hcsr::HSTATUS_SPV | hcsr::HSTATUS_GVA);
+                hs |= (virt as u64) << 7 | (gva as u64) << 6;
+                if virt {
+                    hs = (hs & !hcsr::HSTATUS_SPVP) | ((old == Priv::S) as u64) << 8;
+                }
+                c.h.hstatus = hs;
+                let sie = c.mstatus & csr::MSTATUS_SIE != 0;
+                c.mstatus &= !(csr::MSTATUS_SPIE | csr::MSTATUS_SIE | csr::MSTATUS_SPP);
+                c.mstatus |= (sie as u64) << 5 | ((old == Priv::S) as u64) << 8;
+                self.pc = trap_vector(c.stvec, e.cause, interrupt);
+                self.set_mode(Priv::S, false);
+            }
+            Target::M => {
+                let c = &mut self.csr;
+                c.mepc = self.pc;
+                c.mcause = xcause;
+                c.mtval = tval;
+                c.h.mtval2 = gpa2;
+                c.h.mtinst = tinst;
+                let mie = c.mstatus & csr::MSTATUS_MIE != 0;
+                c.mstatus &=
+                    !(csr::MSTATUS_MPIE | csr::MSTATUS_MIE | csr::MSTATUS_MPP | csr::MSTATUS_MPV | csr::MSTATUS_GVA);
+                c.mstatus |= (mie as u64) << 7 | old.bits() << 11 | (virt as u64) << 39 | (gva as u64) << 38;
+                self.pc = trap_vector(c.mtvec, e.cause, interrupt);
+                self.set_mode(Priv::M, false);
+            }
         }
         self.npc = self.pc;
     }
@@ -245,11 +362,15 @@ impl Hart {
     fn run_one<M: Memory>(&mut self, mem: &mut M) -> Result<StepOutcome, Exc> {
         let (raw, insn) = self.fetch(mem)?;
         self.npc = self.pc.wrapping_add(insn.len as u64);
+        self.cur_raw = raw;
         let outcome = match exec::execute(self, mem, &insn) {
             Ok(o) => o,
             Err(mut e) => {
-                if e.cause == cause::ILLEGAL_INSN {
+                if matches!(e.cause, cause::ILLEGAL_INSN | cause::VIRTUAL_INSN) {
                     e.tval = raw as u64;
+                }
+                if self.fault_x.tinst.is_none() && matches!(e.cause, 5 | 7 | 21 | 23) {
+                    self.fault_x.tinst = Some(stage2::transformed_insn(raw));
                 }
                 return Err(e);
             }
@@ -282,16 +403,17 @@ impl Cpu for Hart {
     fn step<M: Memory>(&mut self, mem: &mut M, lines: InterruptLines, mtime: u64) -> StepOutcome {
         self.lines = lines;
         self.mtime = mtime;
+        self.vipi_seen = mem.vipi().map(|b| *b).unwrap_or(self.vipi_private);
         if self.waiting {
             // WFI resumes when any interrupt is pending and locally enabled, regardless of the
             // global enables (priv spec 3.3.3).
-            if self.mip() & self.csr.mie == 0 {
+            if self.mip() & self.mie() == 0 {
                 return StepOutcome::Waiting;
             }
             self.waiting = false;
         }
-        if let Some(irq) = self.pending_interrupt() {
-            self.take_trap(irq, true, 0);
+        if let Some((irq, target)) = self.pending_interrupt() {
+            self.take_trap(Exc::new(irq, 0), true, target);
             return StepOutcome::Trapped;
         }
         if self.csr.mcountinhibit & csr::INHIBIT_CY == 0 {
@@ -299,7 +421,7 @@ impl Cpu for Hart {
         }
         match self.run_one(mem) {
             Ok(StepOutcome::Waiting) => {
-                if self.mip() & self.csr.mie != 0 {
+                if self.mip() & self.mie() != 0 {
                     StepOutcome::Retired
                 } else {
                     self.waiting = true;
@@ -308,7 +430,7 @@ impl Cpu for Hart {
             }
             Ok(o) => o,
             Err(e) => {
-                self.take_trap(e.cause, false, e.tval);
+                self.take_exception(e);
                 StepOutcome::Trapped
             }
         }

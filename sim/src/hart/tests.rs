@@ -5,16 +5,16 @@ use super::decode::{enc_b, enc_i, enc_j, enc_r, enc_s, expand_c};
 use super::*;
 use crate::memory::BusError;
 
-const BASE: u64 = 0x8000_0000;
+pub(super) const BASE: u64 = 0x8000_0000;
 const RAM: usize = 8 << 20;
 
-struct Ram {
+pub(super) struct Ram {
     data: Vec<u8>,
     resv: Option<(usize, u64)>,
 }
 
 impl Ram {
-    fn new() -> Ram {
+    pub(super) fn new() -> Ram {
         Ram { data: vec![0; RAM], resv: None }
     }
     fn off(&self, pa: u64, size: u8) -> Result<usize, BusError> {
@@ -23,16 +23,16 @@ impl Ram {
         }
         Ok((pa - BASE) as usize)
     }
-    fn w32(&mut self, pa: u64, v: u32) {
+    pub(super) fn w32(&mut self, pa: u64, v: u32) {
         self.store(0, pa, 4, v as u64).unwrap();
     }
-    fn w64(&mut self, pa: u64, v: u64) {
+    pub(super) fn w64(&mut self, pa: u64, v: u64) {
         self.store(0, pa, 8, v).unwrap();
     }
-    fn r64(&mut self, pa: u64) -> u64 {
+    pub(super) fn r64(&mut self, pa: u64) -> u64 {
         self.load(pa, 8).unwrap()
     }
-    fn prog(&mut self, pa: u64, words: &[u32]) {
+    pub(super) fn prog(&mut self, pa: u64, words: &[u32]) {
         for (k, w) in words.iter().enumerate() {
             self.w32(pa + 4 * k as u64, *w);
         }
@@ -69,7 +69,7 @@ impl Memory for Ram {
 }
 
 // ---- encoders (registers by number) ----
-fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+pub(super) fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
     enc_i(imm, rs1, 0, rd, 0x13)
 }
 fn op(f7: u32, f3: u32, rd: u32, rs1: u32, rs2: u32) -> u32 {
@@ -78,30 +78,30 @@ fn op(f7: u32, f3: u32, rd: u32, rs1: u32, rs2: u32) -> u32 {
 fn op32(f7: u32, f3: u32, rd: u32, rs1: u32, rs2: u32) -> u32 {
     enc_r(f7, rs2, rs1, f3, rd, 0x3b)
 }
-fn load(f3: u32, rd: u32, rs1: u32, imm: i32) -> u32 {
+pub(super) fn load(f3: u32, rd: u32, rs1: u32, imm: i32) -> u32 {
     enc_i(imm, rs1, f3, rd, 0x03)
 }
-fn store(f3: u32, rs2: u32, rs1: u32, imm: i32) -> u32 {
+pub(super) fn store(f3: u32, rs2: u32, rs1: u32, imm: i32) -> u32 {
     enc_s(imm, rs2, rs1, f3, 0x23)
 }
-fn csrrw(rd: u32, csr: u16, rs1: u32) -> u32 {
+pub(super) fn csrrw(rd: u32, csr: u16, rs1: u32) -> u32 {
     enc_i(csr as i32, rs1, 1, rd, 0x73)
 }
-fn csrrs(rd: u32, csr: u16, rs1: u32) -> u32 {
+pub(super) fn csrrs(rd: u32, csr: u16, rs1: u32) -> u32 {
     enc_i(csr as i32, rs1, 2, rd, 0x73)
 }
 fn amo(f5: u32, f3: u32, rd: u32, rs1: u32, rs2: u32) -> u32 {
     enc_r(f5 << 2, rs2, rs1, f3, rd, 0x2f)
 }
-const ECALL: u32 = 0x73;
+pub(super) const ECALL: u32 = 0x73;
 const EBREAK: u32 = 0x0010_0073;
-const MRET: u32 = 0x3020_0073;
-const SRET: u32 = 0x1020_0073;
-const WFI: u32 = 0x1050_0073;
+pub(super) const MRET: u32 = 0x3020_0073;
+pub(super) const SRET: u32 = 0x1020_0073;
+pub(super) const WFI: u32 = 0x1050_0073;
 const SFENCE: u32 = 0x1200_0073;
-const LOOP: u32 = 0x6f; // jal x0, 0
+pub(super) const LOOP: u32 = 0x6f; // jal x0, 0
 
-fn setup(prog: &[u32]) -> (Hart, Ram) {
+pub(super) fn setup(prog: &[u32]) -> (Hart, Ram) {
     let mut m = Ram::new();
     m.prog(BASE, prog);
     let mut h = Hart::new(0);
@@ -109,22 +109,22 @@ fn setup(prog: &[u32]) -> (Hart, Ram) {
     (h, m)
 }
 
-fn step(h: &mut Hart, m: &mut Ram) -> StepOutcome {
+pub(super) fn step(h: &mut Hart, m: &mut Ram) -> StepOutcome {
     h.step(m, InterruptLines::default(), 0)
 }
 
-fn run(h: &mut Hart, m: &mut Ram, n: usize) {
+pub(super) fn run(h: &mut Hart, m: &mut Ram, n: usize) {
     for _ in 0..n {
         step(h, m);
     }
 }
 
-fn csrw(h: &mut Hart, addr: u16, v: u64) {
+pub(super) fn csrw(h: &mut Hart, addr: u16, v: u64) {
     h.csr_access(addr, csr::CsrOp::Write, v, true).unwrap();
 }
 
 /// PMP entry 0 = NAPOT over the whole address space, RWX (what firmware sets up for S/U).
-fn pmp_allow_all(h: &mut Hart) {
+pub(super) fn pmp_allow_all(h: &mut Hart) {
     csrw(h, num::PMPADDR0, u64::MAX);
     csrw(h, num::PMPCFG0, 0x1f);
 }
@@ -398,7 +398,7 @@ fn ecall_delegation_and_returns() {
 fn csr_rules() {
     let mut h = Hart::new(3);
     assert_eq!(h.csr(num::MHARTID), Some(3));
-    assert_eq!(h.csr(num::MISA), Some(0x8000_0000_0014_1105));
+    assert_eq!(h.csr(num::MISA), Some(0x8000_0000_0214_1185));
     assert_eq!(h.csr(num::MSTATUS).unwrap() >> 32, 0xa);
     // Unimplemented, read-only and wrong-privilege accesses are illegal.
     let ill = Err(Exc::new(cause::ILLEGAL_INSN, 0));
@@ -537,13 +537,13 @@ fn tsr_tvm_sfence() {
 
 // ---- virtual memory ----
 const ROOT: u64 = BASE + 0x10_0000;
-const PTE_V: u64 = 1;
-const RWX: u64 = 0xe;
-const PTE_U: u64 = 0x10;
-const PTE_A: u64 = 0x40;
-const PTE_D: u64 = 0x80;
+pub(super) const PTE_V: u64 = 1;
+pub(super) const RWX: u64 = 0xe;
+pub(super) const PTE_U: u64 = 0x10;
+pub(super) const PTE_A: u64 = 0x40;
+pub(super) const PTE_D: u64 = 0x80;
 
-fn pte(pa: u64, flags: u64) -> u64 {
+pub(super) fn pte(pa: u64, flags: u64) -> u64 {
     (pa >> 12) << 10 | flags | PTE_V
 }
 

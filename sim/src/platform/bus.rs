@@ -2,13 +2,17 @@
 //! registered over address ranges; overlapping registrations are refused. RAM is not a device: the
 //! bus checks it first and accesses it directly, so loads, stores and fetches that hit RAM (nearly
 //! all of them) never pay for dynamic dispatch. The bus also keeps the LR/SC reservations of all
-//! harts and watches the HTIF `tohost` word (platform.md, "Memory map" and "HTIF").
+//! harts and watches the HTIF `tohost` word (platform.md, "Memory map" and "HTIF"), and owns the
+//! machine-wide DV-Ext vIPI bitmap (dvext.md §6.2), which harts reach through [`Memory::vipi`] and
+//! M-mode software through its CLINT mirror at +0x15000 (dvext.md §6.3).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use anyhow::{bail, Result};
+use dvext_model::vipi::VipiBitmap;
 
+use super::clint::CLINT_BASE;
 use super::htif::Htif;
 use super::ram::Ram;
 use crate::memory::{BusError, Memory, Size};
@@ -43,6 +47,11 @@ struct Region {
 /// Reservations are on naturally aligned 8-byte granules (memory.rs, `Memory::reserve`).
 const GRANULE_MASK: u64 = !7;
 
+/// The vIPI words `vipi0..3` in the CLINT window (dvext.md §6.3): 4 × 8 bytes. The bus serves them
+/// itself, ahead of the CLINT device, because the bitmap is machine-wide bus state.
+pub const VIPI_MIRROR: u64 = CLINT_BASE + 0x1_5000;
+const VIPI_MIRROR_END: u64 = VIPI_MIRROR + 4 * 8;
+
 pub struct Bus {
     pub ram: Ram,
     /// Sorted by base, non-overlapping.
@@ -51,6 +60,8 @@ pub struct Bus {
     reservations: Vec<Option<u64>>,
     any_reservation: bool,
     htif: Option<Htif>,
+    /// The machine-wide vIPI pending bitmap (dvext.md §6.2).
+    vipi: VipiBitmap,
     /// Set by every device access: the machine then recomputes interrupt lines (devices change
     /// their outputs only when accessed or ticked).
     mmio_touched: bool,
@@ -64,6 +75,7 @@ impl Bus {
             reservations: Vec::new(),
             any_reservation: false,
             htif: None,
+            vipi: VipiBitmap::default(),
             mmio_touched: false,
         }
     }
@@ -118,9 +130,28 @@ impl Bus {
         matches!(size, 1 | 2 | 4 | 8)
     }
 
+    /// The vIPI bitmap word and byte shift for a mirror access, if `pa` is in the mirror. Only
+    /// naturally aligned 4- and 8-byte accesses (as the CLINT's other 64-bit registers); other
+    /// accesses to the mirror fault.
+    fn vipi_word(pa: u64, size: u8) -> Option<Result<(usize, u64), BusError>> {
+        if !(VIPI_MIRROR..VIPI_MIRROR_END).contains(&pa) {
+            return None;
+        }
+        let off = pa - VIPI_MIRROR;
+        if !matches!(size, 4 | 8) || !off.is_multiple_of(u64::from(size)) {
+            return Some(Err(BusError::Unmapped));
+        }
+        Some(Ok(((off / 8) as usize, off % 8)))
+    }
+
     #[cold]
     fn load_mmio(&mut self, pa: u64, size: u8) -> Result<u64, BusError> {
         self.mmio_touched = true;
+        if let Some(w) = Self::vipi_word(pa, size) {
+            let (word, shift) = w?;
+            let v = self.vipi.words[word] >> (shift * 8);
+            return Ok(if size == 8 { v } else { v & 0xffff_ffff });
+        }
         let (r, off) = self.device_at(pa, size).ok_or(BusError::Unmapped)?;
         r.device.read(off, size).ok_or(BusError::Unmapped)
     }
@@ -128,6 +159,13 @@ impl Bus {
     #[cold]
     fn store_mmio(&mut self, pa: u64, size: u8, value: u64) -> Result<(), BusError> {
         self.mmio_touched = true;
+        if let Some(w) = Self::vipi_word(pa, size) {
+            let (word, shift) = w?;
+            let mask = if size == 8 { u64::MAX } else { 0xffff_ffff << (shift * 8) };
+            let old = self.vipi.words[word];
+            self.vipi.words[word] = (old & !mask) | ((value << (shift * 8)) & mask);
+            return Ok(());
+        }
         let (r, off) = self.device_at(pa, size).ok_or(BusError::Unmapped)?;
         if r.device.write(off, size, value) {
             Ok(())
@@ -207,6 +245,12 @@ impl Memory for Bus {
         let Some(r) = self.reservations.get_mut(hart) else { return false };
         r.take() == Some(pa & GRANULE_MASK)
     }
+
+    /// One bitmap for the whole machine, so a doorbell set by one hart is seen by every other
+    /// (dvext.md §6.2). Harts step one at a time, so each `csrrs`/`csrrc` on it is atomic.
+    fn vipi(&mut self) -> Option<&mut VipiBitmap> {
+        Some(&mut self.vipi)
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +311,21 @@ mod tests {
         assert_eq!(b.fetch16(RAM_BASE + 8), Ok(0xdead));
         assert!(b.take_mmio_touched());
         assert_eq!(b.load(RAM_BASE + 0xffc, 8), Err(BusError::Unmapped), "crosses the RAM end");
+    }
+
+    #[test]
+    fn vipi_bitmap_and_mirror() {
+        let mut b = bus();
+        b.vipi().unwrap().words[1] = 0x8000_0000_0000_0001;
+        assert_eq!(b.load(VIPI_MIRROR + 8, 8), Ok(0x8000_0000_0000_0001));
+        assert_eq!(b.load(VIPI_MIRROR + 12, 4), Ok(0x8000_0000));
+        b.store(0, VIPI_MIRROR + 24, 4, 0x1234_5678_9abc).unwrap();
+        b.store(0, VIPI_MIRROR + 28, 4, 0xf).unwrap();
+        assert_eq!(b.vipi().unwrap().words[3], 0xf_5678_9abc);
+        assert!(b.vipi().unwrap().usip(64));
+        assert_eq!(b.load(VIPI_MIRROR + 2, 4), Err(BusError::Unmapped), "misaligned");
+        assert_eq!(b.load(VIPI_MIRROR, 1), Err(BusError::Unmapped), "byte access");
+        assert_eq!(b.load(VIPI_MIRROR + 32, 8), Err(BusError::Unmapped), "past vipi3, no CLINT here");
     }
 
     #[test]

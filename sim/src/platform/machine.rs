@@ -23,6 +23,7 @@ use anyhow::{bail, Result};
 use super::boot_rom::{BootRom, BOOT_ROM_BASE, BOOT_ROM_SIZE};
 use super::bus::Bus;
 use super::clint::{Clint, CLINT_BASE, CLINT_SIZE, MTIME_HZ};
+use super::commit_log::{CommitLog, Plain, Stepper, Traced};
 use super::console::CharSource;
 use super::fdt::{build_fdt, fdt_address, FdtParams};
 use super::finisher::{Finisher, FinisherEvent, FINISHER_BASE, FINISHER_SIZE};
@@ -269,16 +270,27 @@ impl<C: Cpu> Machine<C> {
     /// Runs until software ends the run, `max_insns` instructions retired (over all harts), or a
     /// deadlock.
     pub fn run(&mut self, max_insns: Option<u64>) -> RunExit {
-        let exit = self.run_inner(max_insns);
+        let exit = self.run_inner(max_insns, &mut Plain);
         self.poll_console();
         exit
     }
 
-    fn run_inner(&mut self, max_insns: Option<u64>) -> RunExit {
+    /// [`Machine::run`], writing every retired or trapped instruction to `log` (docs/dvsim.md,
+    /// "Commit log format"). A separate entry point so the unlogged loop pays nothing for it.
+    pub fn run_logged<W: Write>(&mut self, max_insns: Option<u64>, log: &mut CommitLog<W>) -> RunExit
+    where
+        C: Traced,
+    {
+        let exit = self.run_inner(max_insns, log);
+        self.poll_console();
+        exit
+    }
+
+    fn run_inner<S: Stepper<C>>(&mut self, max_insns: Option<u64>, stepper: &mut S) -> RunExit {
         loop {
             let mut all_wait = true;
             for (h, hart) in self.harts.iter_mut().enumerate() {
-                let out = hart.step(&mut self.platform.bus, self.lines[h], self.mtime);
+                let out = stepper.step(hart, &mut self.platform.bus, self.lines[h], self.mtime);
                 all_wait &= out == StepOutcome::Waiting;
             }
             if self.platform.bus.take_mmio_touched() {

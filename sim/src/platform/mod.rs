@@ -5,6 +5,7 @@
 pub mod boot_rom;
 pub mod bus;
 pub mod clint;
+pub mod commit_log;
 pub mod console;
 #[doc(hidden)]
 pub mod elf_writer;
@@ -18,4 +19,5 @@ pub mod ram;
 pub mod uart;
 
 pub use bus::{Bus, Device};
+pub use commit_log::{CommitLog, Traced};
 pub use machine::{Machine, MachineConfig, Platform, RunExit};

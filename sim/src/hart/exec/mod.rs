@@ -6,6 +6,7 @@ mod alu;
 mod amo;
 mod branch;
 mod csr;
+mod hyp;
 mod mem;
 mod muldiv;
 mod system;
@@ -16,7 +17,7 @@ use crate::cpu::StepOutcome;
 use crate::memory::Memory;
 
 /// Runs one decoded instruction. `Ok(Waiting)` only for a WFI that should wait.
-#[inline]
+#[inline(always)]
 pub(super) fn execute<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<StepOutcome, Exc> {
     use Op::*;
     match i.op {
@@ -78,12 +79,30 @@ pub(super) fn execute<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<St
         Sret => system::sret(h)?,
         Wfi => return system::wfi(h),
         SfenceVma => system::sfence_vma(h)?,
-        Csrrw => csr::csrrw(h, i)?,
-        Csrrs => csr::csrrs(h, i)?,
-        Csrrc => csr::csrrc(h, i)?,
-        Csrrwi => csr::csrrwi(h, i)?,
-        Csrrsi => csr::csrrsi(h, i)?,
-        Csrrci => csr::csrrci(h, i)?,
+        Csrrw => csr::csrrw(h, m, i)?,
+        Csrrs => csr::csrrs(h, m, i)?,
+        Csrrc => csr::csrrc(h, m, i)?,
+        Csrrwi => csr::csrrwi(h, m, i)?,
+        Csrrsi => csr::csrrsi(h, m, i)?,
+        Csrrci => csr::csrrci(h, m, i)?,
+        HfenceVvma => hyp::hfence_vvma(h)?,
+        HfenceGvma => hyp::hfence_gvma(h)?,
+        HufenceVvma => hyp::hufence_vvma(h)?,
+        HufenceGvma => hyp::hufence_gvma(h)?,
+        Huret => hyp::huret(h)?,
+        HlvB => hyp::hlv_b(h, m, i)?,
+        HlvBu => hyp::hlv_bu(h, m, i)?,
+        HlvH => hyp::hlv_h(h, m, i)?,
+        HlvHu => hyp::hlv_hu(h, m, i)?,
+        HlvxHu => hyp::hlvx_hu(h, m, i)?,
+        HlvW => hyp::hlv_w(h, m, i)?,
+        HlvWu => hyp::hlv_wu(h, m, i)?,
+        HlvxWu => hyp::hlvx_wu(h, m, i)?,
+        HlvD => hyp::hlv_d(h, m, i)?,
+        HsvB => hyp::hsv_b(h, m, i)?,
+        HsvH => hyp::hsv_h(h, m, i)?,
+        HsvW => hyp::hsv_w(h, m, i)?,
+        HsvD => hyp::hsv_d(h, m, i)?,
         Mul => muldiv::mul(h, i),
         Mulh => muldiv::mulh(h, i),
         Mulhsu => muldiv::mulhsu(h, i),

@@ -1,0 +1,371 @@
+//! The commit log of `docs/dvsim.md` ("Commit log format"): one line per retired or trapped
+//! instruction, for lockstep diffing against another engine (the RTL SoC of platform.md, Spike
+//! through a converter).
+//!
+//! The platform builds the log from outside the hart, through the small [`Traced`] view of it, so
+//! the hart's hot path is untouched: the run loop only takes the logging path when a log is
+//! attached (it is generic over the stepper, so the plain loop compiles to what it was). Per step
+//! it snapshots the integer registers and the privilege, steps the hart against a [`Memory`]
+//! wrapper that records stores, and then writes:
+//!
+//! * integer writes: the destination register decoded from the instruction bits (so a write of an
+//!   unchanged value still appears, as an RTL commit port would report it), plus any other
+//!   register whose value changed;
+//! * CSR writes: the CSR named by a CSR instruction that writes (value read back after it), and
+//!   `mstatus` after `mret`/`sret` (plus `hstatus` after `sret` when H is implemented);
+//! * stores: every physical store the instruction made, as `m<addr>:<size>=<value>`;
+//! * traps: `trap <cause> <tval>` and the trap CSRs of the level that took it.
+//!
+//! Known gaps (the hart API does not expose them; see docs/dvsim.md):
+//! * the instruction bits of a trapped instruction are known only for illegal-instruction traps
+//!   (from `xtval`) or when the pc is in RAM or the boot ROM and no translation applies (read back
+//!   physically); otherwise `insn` is `00000000`;
+//! * floating-point registers (`f<n>=`) and implicit CSR updates other than those above (`fflags`,
+//!   `mstatus.FS`, counter increments, CSR side effects of a CSR write on another CSR) are not
+//!   logged.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::boot_rom::{BOOT_ROM_BASE, BOOT_ROM_SIZE};
+use super::bus::Bus;
+use crate::cpu::{Cpu, StepOutcome};
+use crate::hart::{Hart, Priv};
+use crate::memory::{BusError, InterruptLines, Memory, Size};
+
+/// What the commit log needs from a hart beyond [`Cpu`].
+pub trait Traced: Cpu {
+    /// The privilege level and V bit (H extension).
+    fn privilege(&self) -> (Priv, bool);
+    /// pc and raw bits of the last instruction that retired.
+    fn last_retired(&self) -> (u64, u32);
+    /// A CSR as M-mode software reads it; `None` if not implemented.
+    fn csr(&self, addr: u16) -> Option<u64>;
+}
+
+impl Traced for Hart {
+    fn privilege(&self) -> (Priv, bool) {
+        Hart::privilege(self)
+    }
+    fn last_retired(&self) -> (u64, u32) {
+        Hart::last_retired(self)
+    }
+    fn csr(&self, addr: u16) -> Option<u64> {
+        Hart::csr(self, addr)
+    }
+}
+
+/// How the run loop steps one hart: plainly, or while writing the commit log.
+pub(crate) trait Stepper<C: Cpu> {
+    fn step(&mut self, hart: &mut C, bus: &mut Bus, lines: InterruptLines, mtime: u64) -> StepOutcome;
+}
+
+/// The plain stepper: no log, no overhead.
+pub(crate) struct Plain;
+
+impl<C: Cpu> Stepper<C> for Plain {
+    #[inline(always)]
+    fn step(&mut self, hart: &mut C, bus: &mut Bus, lines: InterruptLines, mtime: u64) -> StepOutcome {
+        hart.step(bus, lines, mtime)
+    }
+}
+
+/// One recorded store: physical address, size, value.
+type Store = (u64, u8, u64);
+
+/// The bus as the hart sees it while logging: every access goes through, stores are recorded.
+struct Recorder<'a> {
+    bus: &'a mut Bus,
+    stores: &'a mut Vec<Store>,
+}
+
+impl Memory for Recorder<'_> {
+    fn load(&mut self, pa: u64, size: Size) -> Result<u64, BusError> {
+        self.bus.load(pa, size)
+    }
+    fn store(&mut self, hart: usize, pa: u64, size: Size, value: u64) -> Result<(), BusError> {
+        self.bus.store(hart, pa, size, value)?;
+        let mask = if size >= 8 { u64::MAX } else { (1u64 << (8 * size)) - 1 };
+        self.stores.push((pa, size, value & mask));
+        Ok(())
+    }
+    fn fetch16(&mut self, pa: u64) -> Result<u16, BusError> {
+        self.bus.fetch16(pa)
+    }
+    fn reserve(&mut self, hart: usize, pa: u64) {
+        self.bus.reserve(hart, pa)
+    }
+    fn check_reservation(&mut self, hart: usize, pa: u64) -> bool {
+        self.bus.check_reservation(hart, pa)
+    }
+    fn vipi(&mut self) -> Option<&mut dvext_model::vipi::VipiBitmap> {
+        self.bus.vipi()
+    }
+}
+
+/// The commit log writer. Write errors do not stop the machine: the first one is kept and
+/// returned by [`CommitLog::finish`].
+pub struct CommitLog<W: Write> {
+    out: W,
+    error: Option<io::Error>,
+    /// Per hart: the previous step returned [`StepOutcome::Waiting`] (a repeated `Waiting` is
+    /// the hart still asleep, not a new WFI retiring).
+    waiting: Vec<bool>,
+    stores: Vec<Store>,
+    line: String,
+}
+
+impl<W: Write> CommitLog<W> {
+    /// A log writing to `out` (give it a `BufWriter`: a line per instruction).
+    pub fn new(out: W) -> Self {
+        CommitLog { out, error: None, waiting: Vec::new(), stores: Vec::new(), line: String::with_capacity(256) }
+    }
+
+    /// Flushes and returns the writer, or the first write error.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn emit(&mut self) {
+        self.line.push('\n');
+        if self.error.is_none() {
+            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+        self.line.clear();
+    }
+}
+
+fn priv_letter(p: Priv) -> char {
+    match p {
+        Priv::M => 'M',
+        Priv::S => 'S',
+        Priv::U => 'U',
+    }
+}
+
+/// `insn` field: 8 hex digits, or 4 for a compressed instruction.
+fn push_insn(line: &mut String, raw: u32) {
+    let _ = if raw & 3 == 3 { write!(line, " {raw:08x}") } else { write!(line, " {:04x}", raw & 0xffff) };
+}
+
+/// The integer destination register of an instruction, if it has one (RV64GC + H encodings;
+/// `None` for stores, branches, FP destinations, ...). x0 is reported as `None`.
+pub fn int_dest(raw: u32) -> Option<usize> {
+    let rd = ((raw >> 7) & 31) as usize;
+    let rd_c = ((raw >> 2) & 7) as usize + 8; // rd' in bits 4:2
+    let rs1_c = ((raw >> 7) & 7) as usize + 8; // rd'/rs1' in bits 9:7
+    let f3 = (raw >> 13) & 7;
+    let dest = match raw & 3 {
+        0 => match f3 {
+            0 if raw & 0xffff != 0 => Some(rd_c), // c.addi4spn
+            2 | 3 => Some(rd_c),                  // c.lw, c.ld
+            _ => None,
+        },
+        1 => match f3 {
+            0..=3 => Some(rd), // c.addi / c.addiw / c.li / c.lui, c.addi16sp
+            4 => Some(rs1_c),  // c.srli .. c.and
+            _ => None,
+        },
+        2 => match f3 {
+            0 | 2 | 3 => Some(rd), // c.slli, c.lwsp, c.ldsp
+            4 => {
+                let rs2 = (raw >> 2) & 31;
+                match (raw >> 12) & 1 {
+                    0 if rs2 == 0 => None,               // c.jr
+                    0 => Some(rd),                       // c.mv
+                    _ if rs2 == 0 && rd != 0 => Some(1), // c.jalr
+                    _ if rs2 == 0 => None,               // c.ebreak
+                    _ => Some(rd),                       // c.add
+                }
+            }
+            _ => None,
+        },
+        _ => {
+            let f3 = (raw >> 12) & 7;
+            match (raw >> 2) & 31 {
+                // load, op-imm, auipc, op-imm-32, amo, op, lui, op-32, jalr, jal
+                0x00 | 0x04 | 0x05 | 0x06 | 0x0b | 0x0c | 0x0d | 0x0e | 0x19 | 0x1b => Some(rd),
+                // SYSTEM: CSR instructions and the H loads (hlv/hlvx: funct3 4, funct7 bit 0 clear
+                // and rs2 field not 0x11/... stores have rd = 0 anyway).
+                0x1c if f3 != 0 => Some(rd),
+                _ => None,
+            }
+        }
+    };
+    dest.filter(|&r| r != 0)
+}
+
+/// The CSR a CSR instruction writes, if it writes one (csrrs/csrrc with rs1 = x0 and the
+/// immediate forms with uimm = 0 only read).
+fn csr_written(raw: u32) -> Option<u16> {
+    if raw & 0x7f != 0x73 {
+        return None;
+    }
+    let f3 = (raw >> 12) & 7;
+    let rs1 = (raw >> 15) & 31;
+    let writes = match f3 {
+        1 | 5 => true,
+        2 | 3 | 6 | 7 => rs1 != 0,
+        _ => false,
+    };
+    writes.then_some((raw >> 20) as u16)
+}
+
+const MRET: u32 = 0x3020_0073;
+const SRET: u32 = 0x1020_0073;
+const ILLEGAL_INSN: u64 = 2;
+const MSTATUS: u16 = 0x300;
+const HSTATUS: u16 = 0x600;
+const VSSTATUS: u16 = 0x200;
+
+impl<W: Write> CommitLog<W> {
+    fn push_csr<C: Traced>(&mut self, hart: &C, addr: u16) {
+        if let Some(v) = hart.csr(addr) {
+            let _ = write!(self.line, " c{addr:03x}={v:016x}");
+        }
+    }
+
+    fn retired<C: Traced>(&mut self, hart: &C, id: usize, (p, v): (Priv, bool), regs: &[u64; 32]) {
+        let (pc, raw) = hart.last_retired();
+        let _ = write!(self.line, "{id} {}{} {pc:016x}", priv_letter(p), v as u8);
+        push_insn(&mut self.line, raw);
+        let dest = int_dest(raw);
+        for (r, &was) in regs.iter().enumerate().skip(1) {
+            let now = hart.reg(r);
+            if dest == Some(r) || now != was {
+                let _ = write!(self.line, " x{r}={now:016x}");
+            }
+        }
+        if let Some(addr) = csr_written(raw) {
+            self.push_csr(hart, addr);
+        } else if raw == MRET {
+            self.push_csr(hart, MSTATUS);
+        } else if raw == SRET && v {
+            // sret in VS changes vsstatus only (the virtual machine's sstatus).
+            self.push_csr(hart, VSSTATUS);
+        } else if raw == SRET {
+            self.push_csr(hart, MSTATUS);
+            self.push_csr(hart, HSTATUS);
+        }
+        for &(pa, size, value) in &self.stores {
+            let _ = write!(self.line, " m{pa:016x}:{size}={value:016x}");
+        }
+        self.emit();
+    }
+
+    fn trapped<C: Traced>(&mut self, hart: &C, id: usize, bus: &mut Bus, (p, v): (Priv, bool)) {
+        // Where the trap went decides which CSRs it wrote (priv spec 3.1.6.1, 4.1.1; H 8.6.4).
+        let (epc, cause, tval, extra): (u16, u16, u16, &[u16]) = match hart.privilege() {
+            (Priv::M, _) => (0x341, 0x342, 0x343, &[MSTATUS, 0x34a, 0x34b]),
+            (_, false) => (0x141, 0x142, 0x143, &[MSTATUS, HSTATUS, 0x643, 0x64a]),
+            (_, true) => (0x241, 0x242, 0x243, &[VSSTATUS]),
+        };
+        let pc = hart.csr(epc).unwrap_or(0);
+        let cause_v = hart.csr(cause).unwrap_or(0);
+        let tval_v = hart.csr(tval).unwrap_or(0);
+        let raw = if cause_v == ILLEGAL_INSN && tval_v != 0 {
+            tval_v as u32
+        } else if untranslated(p, v, hart) {
+            read_insn(bus, pc).unwrap_or(0)
+        } else {
+            0
+        };
+        let _ = write!(self.line, "{id} {}{} {pc:016x}", priv_letter(p), v as u8);
+        if raw == 0 {
+            self.line.push_str(" 00000000");
+        } else {
+            push_insn(&mut self.line, raw);
+        }
+        let _ = write!(self.line, " trap {cause_v:016x} {tval_v:016x}");
+        for &a in [epc, cause, tval].iter().chain(extra) {
+            self.push_csr(hart, a);
+        }
+        self.emit();
+    }
+}
+
+/// True if instruction fetch at privilege `p`/`v` used physical addresses (M-mode, or S/U with
+/// `satp` Bare and V = 0), so the trapped instruction can be read back from the bus.
+fn untranslated<C: Traced>(p: Priv, v: bool, hart: &C) -> bool {
+    p == Priv::M || (!v && hart.csr(0x180).is_some_and(|satp| satp >> 60 == 0))
+}
+
+/// Reads the instruction at physical `pc` if it lies in RAM or the boot ROM (never another
+/// device: a read could have side effects, such as popping the UART receive FIFO).
+fn read_insn(bus: &mut Bus, pc: u64) -> Option<u32> {
+    fn readable(bus: &Bus, a: u64) -> bool {
+        bus.ram.offset_of(a, 2).is_some() || (BOOT_ROM_BASE..BOOT_ROM_BASE + BOOT_ROM_SIZE - 1).contains(&a)
+    }
+    if !readable(bus, pc) {
+        return None;
+    }
+    let lo = u32::from(bus.fetch16(pc).ok()?);
+    if lo & 3 != 3 {
+        return Some(lo);
+    }
+    let hi_at = pc.wrapping_add(2);
+    if !readable(bus, hi_at) {
+        return None;
+    }
+    Some(lo | u32::from(bus.fetch16(hi_at).ok()?) << 16)
+}
+
+impl<C: Traced, W: Write> Stepper<C> for CommitLog<W> {
+    fn step(&mut self, hart: &mut C, bus: &mut Bus, lines: InterruptLines, mtime: u64) -> StepOutcome {
+        let id = hart.hartid();
+        if self.waiting.len() <= id {
+            self.waiting.resize(id + 1, false);
+        }
+        let before = hart.privilege();
+        let mut regs = [0u64; 32];
+        for (r, slot) in regs.iter_mut().enumerate() {
+            *slot = hart.reg(r);
+        }
+        self.stores.clear();
+        let mut stores = std::mem::take(&mut self.stores);
+        let out = hart.step(&mut Recorder { bus: &mut *bus, stores: &mut stores }, lines, mtime);
+        self.stores = stores;
+        let was_waiting = std::mem::replace(&mut self.waiting[id], out == StepOutcome::Waiting);
+        match out {
+            StepOutcome::Retired => self.retired(hart, id, before, &regs),
+            StepOutcome::Waiting if !was_waiting => self.retired(hart, id, before, &regs),
+            StepOutcome::Waiting => {}
+            StepOutcome::Trapped => self.trapped(hart, id, bus, before),
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations() {
+        assert_eq!(int_dest(0x0000_0297), Some(5)); // auipc t0, 0
+        assert_eq!(int_dest(0xf140_2573), Some(10)); // csrr a0, mhartid
+        assert_eq!(int_dest(0x0062_a023), None); // sw
+        assert_eq!(int_dest(0x0000_006f), None); // j . (rd = x0)
+        assert_eq!(int_dest(0x4505), Some(10)); // c.li a0, 1
+        assert_eq!(int_dest(0x8082), None); // c.jr ra (ret)
+        assert_eq!(int_dest(0x9582), Some(1)); // c.jalr a1
+        assert_eq!(int_dest(0x852e), Some(10)); // c.mv a0, a1
+        assert_eq!(int_dest(0x8d0d), Some(10)); // c.sub a0, a1
+        assert_eq!(int_dest(0x0000), None); // illegal
+        assert_eq!(int_dest(0x1000_0073 | (2 << 7)), None); // sret-like SYSTEM f3 = 0
+    }
+
+    #[test]
+    fn csr_writes() {
+        assert_eq!(csr_written(0xf140_2573), None, "csrr reads only");
+        assert_eq!(csr_written(0x3052_9073), Some(0x305)); // csrw mtvec, t0
+        assert_eq!(csr_written(0x3004_6073), Some(0x300)); // csrsi mstatus, 8
+        assert_eq!(csr_written(0x3000_6073), None); // csrsi mstatus, 0
+    }
+}
