@@ -36,15 +36,10 @@ const VSSTATUS_UXL: u64 = 2 << 32;
 
 /// H CSR numbers.
 pub mod hnum {
-    pub const VSSTATUS: u16 = 0x200;
-    pub const VSIE: u16 = 0x204;
-    pub const VSTVEC: u16 = 0x205;
-    pub const VSSCRATCH: u16 = 0x240;
-    pub const VSEPC: u16 = 0x241;
-    pub const VSCAUSE: u16 = 0x242;
-    pub const VSTVAL: u16 = 0x243;
-    pub const VSIP: u16 = 0x244;
-    pub const VSATP: u16 = 0x280;
+    /// The VS CSRs and hvip, which the DV-Ext views alias, are numbered once, in the model's table.
+    pub use dvext_model::csr::table::std_csr::{
+        HVIP, VSATP, VSCAUSE, VSEPC, VSIE, VSIP, VSSCRATCH, VSSTATUS, VSTVAL, VSTVEC,
+    };
     pub const MTINST: u16 = 0x34a;
     pub const MTVAL2: u16 = 0x34b;
     pub const HSTATUS: u16 = 0x600;
@@ -57,7 +52,6 @@ pub mod hnum {
     pub const HENVCFG: u16 = 0x60a;
     pub const HTVAL: u16 = 0x643;
     pub const HIP: u16 = 0x644;
-    pub const HVIP: u16 = 0x645;
     pub const HTINST: u16 = 0x64a;
     pub const HGATP: u16 = 0x680;
     pub const HGEIP: u16 = 0xe12;
