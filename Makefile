@@ -66,3 +66,18 @@ test: setup fmt clippy check-fresh lint
 verify: setup
 	@set -o pipefail; DVEXT_CASES=100000 $(CARGO) test --release -p dvext-testbenches --no-fail-fast -- --nocapture 2>&1 | \
 	  tee target/verify.log | grep -oE 'summary .*|test result: .*|FAILED.*|panicked.*'
+
+## Model speed (docs/bench.md): the bench/int integer workload and OpenSBI + U-Boot to the prompt,
+## on dvsim and on QEMU (installs qemu-system-misc if missing); prints time, instructions per
+## second and the dvsim/QEMU ratio for each.
+.PHONY: bench-model
+bench-model:
+	@command -v qemu-system-riscv64 >/dev/null || { echo "installing: qemu-system-misc"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq qemu-system-misc >/dev/null; }
+	@test -f $(FW_JUMP) -a -f $(UBOOT) || { echo "installing: opensbi u-boot-qemu"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq opensbi u-boot-qemu >/dev/null; }
+	@rustup target list --installed | grep -q '^riscv64imac-unknown-none-elf$$' || rustup target add riscv64imac-unknown-none-elf
+	cd bench/int && $(CARGO) build --release --quiet
+	$(CARGO) build --release --quiet -p dvsim --bin dvsim-bench
+	./target/release/dvsim-bench --int bench/int/target/riscv64imac-unknown-none-elf/release/bench-int \
+	  --bios $(FW_JUMP) --kernel $(UBOOT)

@@ -22,6 +22,7 @@
 #![no_std]
 
 pub mod console;
+pub mod hyp;
 pub mod lower;
 pub mod probe;
 pub mod trap;

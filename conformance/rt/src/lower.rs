@@ -52,6 +52,17 @@ pub fn call_at(mode: Mode, pc: u64, a0: u64, a1: u64) -> u64 {
     unsafe { rt_enter((mode as u64) << 11, pc, a0, a1, lower_sp) }
 }
 
+/// Runs the code at `pc` after `mret` with `mstatus_bits` (MPP and MPV, already cleared by the
+/// caller where needed) or'ed into mstatus; otherwise as [`call`].
+pub fn call_raw(mstatus_bits: u64, pc: u64, a0: u64, a1: u64) -> u64 {
+    let sp: u64;
+    // SAFETY: reads sp only.
+    unsafe { core::arch::asm!("mv {0}, sp", out(reg) sp, options(nomem, nostack)) };
+    let lower_sp = (sp - 1024) & !15;
+    // SAFETY: as in call_at.
+    unsafe { rt_enter(mstatus_bits, pc, a0, a1, lower_sp) }
+}
+
 /// From S-mode: `sret` into `f(a0, a1)` in U-mode on stack `sp`; when it returns, the run
 /// (begun by [`call`] in M) ends with its result.
 pub fn s_to_u(f: LowerFn, a0: u64, a1: u64, sp: u64) -> ! {

@@ -32,6 +32,14 @@ pub struct Trap {
     pub epc: u64,
     /// The privilege the trap came from: 0 U, 1 S, 3 M (xPP).
     pub from: u64,
+    /// V before the trap (mstatus.MPV, hstatus.SPV, hustatus.UPV; 0 for the VS handler).
+    pub virt: u64,
+    /// GPA >> 2 of a guest-page fault (mtval2, htval, hutval; 0 for the VS handler).
+    pub tval2: u64,
+    /// The transformed instruction (mtinst, htinst, hutinst; 0 for the VS handler).
+    pub tinst: u64,
+    /// GVA (mstatus.GVA, hstatus.GVA, hustatus.GVA).
+    pub gva: u64,
 }
 
 pub const INTERRUPT: u64 = 1 << 63;
@@ -48,12 +56,16 @@ pub enum Hook {
 /// A hook: called first for every trap at its level.
 pub type HookFn = fn(&mut Frame, &Trap) -> Hook;
 
-struct Record {
+pub(crate) struct Record {
     count: AtomicU64,
     cause: AtomicU64,
     tval: AtomicU64,
     epc: AtomicU64,
     from: AtomicU64,
+    virt: AtomicU64,
+    tval2: AtomicU64,
+    tinst: AtomicU64,
+    gva: AtomicU64,
 }
 
 impl Record {
@@ -64,14 +76,22 @@ impl Record {
             tval: AtomicU64::new(0),
             epc: AtomicU64::new(0),
             from: AtomicU64::new(0),
+            virt: AtomicU64::new(0),
+            tval2: AtomicU64::new(0),
+            tinst: AtomicU64::new(0),
+            gva: AtomicU64::new(0),
         }
     }
 
-    fn store(&self, t: &Trap) {
+    pub(crate) fn store(&self, t: &Trap) {
         self.cause.store(t.cause, SeqCst);
         self.tval.store(t.tval, SeqCst);
         self.epc.store(t.epc, SeqCst);
         self.from.store(t.from, SeqCst);
+        self.virt.store(t.virt, SeqCst);
+        self.tval2.store(t.tval2, SeqCst);
+        self.tinst.store(t.tinst, SeqCst);
+        self.gva.store(t.gva, SeqCst);
         self.count.fetch_add(1, SeqCst);
     }
 
@@ -84,14 +104,22 @@ impl Record {
             tval: self.tval.load(SeqCst),
             epc: self.epc.load(SeqCst),
             from: self.from.load(SeqCst),
+            virt: self.virt.load(SeqCst),
+            tval2: self.tval2.load(SeqCst),
+            tinst: self.tinst.load(SeqCst),
+            gva: self.gva.load(SeqCst),
         })
     }
 }
 
 static M_RECORD: Record = Record::new();
 static S_RECORD: Record = Record::new();
+pub(crate) static U_RECORD: Record = Record::new();
+pub(crate) static VS_RECORD: Record = Record::new();
 static M_HOOK: AtomicUsize = AtomicUsize::new(0);
 static S_HOOK: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static U_HOOK: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static VS_HOOK: AtomicUsize = AtomicUsize::new(0);
 static IN_M_HANDLER: AtomicBool = AtomicBool::new(false);
 
 /// The last trap taken in M since the previous call (None if there was none).
@@ -104,10 +132,32 @@ pub fn take_s() -> Option<Trap> {
     S_RECORD.take()
 }
 
+/// The last trap taken in HU (DV-Ext, `utvec` = the runtime's handler, see [`crate::hyp`]).
+pub fn take_u() -> Option<Trap> {
+    U_RECORD.take()
+}
+
+/// The last trap taken in VS (`vstvec` = the runtime's handler, see [`crate::hyp`]).
+pub fn take_vs() -> Option<Trap> {
+    VS_RECORD.take()
+}
+
 /// Forgets any recorded trap.
 pub fn clear() {
     M_RECORD.take();
     S_RECORD.take();
+    U_RECORD.take();
+    VS_RECORD.take();
+}
+
+/// Installs (or removes) the HU hook.
+pub fn set_u_hook(h: Option<HookFn>) {
+    U_HOOK.store(h.map_or(0, |f| f as usize), SeqCst);
+}
+
+/// Installs (or removes) the VS hook.
+pub fn set_vs_hook(h: Option<HookFn>) {
+    VS_HOOK.store(h.map_or(0, |f| f as usize), SeqCst);
 }
 
 /// Installs (or with None removes) the M-mode hook.
@@ -120,7 +170,7 @@ pub fn set_s_hook(h: Option<HookFn>) {
     S_HOOK.store(h.map_or(0, |f| f as usize), SeqCst);
 }
 
-fn hook(slot: &AtomicUsize) -> Option<HookFn> {
+pub(crate) fn hook(slot: &AtomicUsize) -> Option<HookFn> {
     let p = slot.load(SeqCst);
     // SAFETY: the slot only ever holds 0 or a `HookFn` stored by set_*_hook.
     (p != 0).then(|| unsafe { core::mem::transmute::<usize, HookFn>(p) })
@@ -137,7 +187,17 @@ pub fn expect_s(id: u32, cause: u64, tval: Option<u64>, from: u64) -> Trap {
     expect(id, "S", take_s(), cause, tval, from)
 }
 
-/// Fails check `id` if a trap was recorded in M or S.
+/// As [`expect_m`], for the HU handler (`from` = the privilege before the exit, `virt` separate).
+pub fn expect_u(id: u32, cause: u64, tval: Option<u64>, from: u64) -> Trap {
+    expect(id, "HU", take_u(), cause, tval, from)
+}
+
+/// As [`expect_m`], for the VS handler.
+pub fn expect_vs(id: u32, cause: u64, tval: Option<u64>, from: u64) -> Trap {
+    expect(id, "VS", take_vs(), cause, tval, from)
+}
+
+/// Fails check `id` if a trap was recorded in M, S, HU or VS.
 pub fn expect_none(id: u32) {
     if let Some(t) = take_m() {
         crate::fail(id, format_args!("unexpected trap in M: {:x?}", t));
@@ -145,9 +205,15 @@ pub fn expect_none(id: u32) {
     if let Some(t) = take_s() {
         crate::fail(id, format_args!("unexpected trap in S: {:x?}", t));
     }
+    if let Some(t) = take_u() {
+        crate::fail(id, format_args!("unexpected trap in HU: {:x?}", t));
+    }
+    if let Some(t) = take_vs() {
+        crate::fail(id, format_args!("unexpected trap in VS: {:x?}", t));
+    }
 }
 
-fn expect(id: u32, level: &str, t: Option<Trap>, cause: u64, tval: Option<u64>, from: u64) -> Trap {
+pub(crate) fn expect(id: u32, level: &str, t: Option<Trap>, cause: u64, tval: Option<u64>, from: u64) -> Trap {
     let Some(t) = t else { crate::fail(id, format_args!("no trap in {level}, expected cause {cause}")) };
     if t.cause != cause || tval.is_some_and(|v| v != t.tval) || t.from != from {
         crate::fail(id, format_args!("trap in {level} {t:x?}, expected cause {cause} tval {tval:x?} from {from}"));
@@ -155,8 +221,13 @@ fn expect(id: u32, level: &str, t: Option<Trap>, cause: u64, tval: Option<u64>, 
     t
 }
 
-fn is_fetch_fault(cause: u64) -> bool {
-    matches!(cause, 0 | 1 | 12)
+pub(crate) fn is_fetch_fault(cause: u64) -> bool {
+    matches!(cause, 0 | 1 | 12 | 20)
+}
+
+/// The ecall causes that can end a lower run: from U/VU, HS, VS.
+pub(crate) fn is_ecall(cause: u64) -> bool {
+    matches!(cause, 8..=10)
 }
 
 /// The length (2 or 4) of the instruction at `epc` as privilege `from` sees it: M reads with
@@ -207,8 +278,8 @@ fn insn_len_s(epc: u64) -> u64 {
 }
 
 /// Return values of the Rust handlers, interpreted by the assembly entry code.
-const RESUME: u64 = 0;
-const EXIT_LOWER: u64 = 1;
+pub(crate) const RESUME: u64 = 0;
+pub(crate) const EXIT_LOWER: u64 = 1;
 
 #[no_mangle]
 extern "C" fn rt_m_trap(f: &mut Frame) -> u64 {
@@ -222,18 +293,23 @@ extern "C" fn rt_m_trap(f: &mut Frame) -> u64 {
 }
 
 fn m_trap(f: &mut Frame) -> u64 {
+    let ms = crate::csrr!("mstatus");
     let t = Trap {
         cause: crate::csrr!("mcause"),
         tval: crate::csrr!("mtval"),
         epc: crate::csrr!("mepc"),
-        from: (crate::csrr!("mstatus") >> 11) & 3,
+        from: (ms >> 11) & 3,
+        virt: (ms >> 39) & 1,
+        tval2: crate::csrr!("0x34b"),
+        tinst: crate::csrr!("0x34a"),
+        gva: (ms >> 38) & 1,
     };
     if let Some(h) = hook(&M_HOOK) {
         if h(f, &t) == Hook::Handled {
             return RESUME;
         }
     }
-    if (t.cause == 8 || t.cause == 9) && f.x[17] == EXIT_MAGIC {
+    if is_ecall(t.cause) && f.x[17] == EXIT_MAGIC {
         return EXIT_LOWER;
     }
     M_RECORD.store(&t);
@@ -255,18 +331,23 @@ fn m_trap(f: &mut Frame) -> u64 {
 
 #[no_mangle]
 extern "C" fn rt_s_trap(f: &mut Frame) -> u64 {
+    let hs = crate::csrr!("0x600");
     let t = Trap {
         cause: crate::csrr!("scause"),
         tval: crate::csrr!("stval"),
         epc: crate::csrr!("sepc"),
         from: (crate::csrr!("sstatus") >> 8) & 1,
+        virt: (hs >> 7) & 1,
+        tval2: crate::csrr!("0x643"),
+        tinst: crate::csrr!("0x64a"),
+        gva: (hs >> 6) & 1,
     };
     if let Some(h) = hook(&S_HOOK) {
         if h(f, &t) == Hook::Handled {
             return RESUME;
         }
     }
-    if t.cause == 8 && f.x[17] == EXIT_MAGIC {
+    if (t.cause == 8 || t.cause == 10) && f.x[17] == EXIT_MAGIC {
         return EXIT_LOWER;
     }
     S_RECORD.store(&t);
@@ -349,6 +430,53 @@ rt_s_trap_entry:
     csrrw sp, sscratch, sp
     sret
     /* Forward the end of the run to M. */
+1:  ld a0, 80(sp)
+    addi sp, sp, 256
+    csrw sscratch, sp
+    li a7, {magic}
+    ecall
+2:  j 2b
+
+    /* DV-Ext HU handler (utvec, direct): uscratch holds its stack top; returns with huret. */
+    .balign 4
+    .globl rt_u_trap_entry
+rt_u_trap_entry:
+    csrrw sp, 0x040, sp
+    addi sp, sp, -256
+    RT_SAVE
+    csrr t0, 0x040
+    sd t0, 16(sp)
+    mv a0, sp
+    call rt_u_trap
+    bnez a0, 1f
+    RT_RESTORE
+    addi sp, sp, 256
+    csrrw sp, 0x040, sp
+    .word 0x00200073
+    /* Forward the end of the run with an ecall from HU. */
+1:  ld a0, 80(sp)
+    addi sp, sp, 256
+    csrw 0x040, sp
+    li a7, {magic}
+    ecall
+2:  j 2b
+
+    /* VS handler (vstvec): vsscratch holds its stack top (the S CSR numbers reach the VS CSRs). */
+    .balign 4
+    .globl rt_vs_trap_entry
+rt_vs_trap_entry:
+    csrrw sp, sscratch, sp
+    addi sp, sp, -256
+    RT_SAVE
+    csrr t0, sscratch
+    sd t0, 16(sp)
+    mv a0, sp
+    call rt_vs_trap
+    bnez a0, 1f
+    RT_RESTORE
+    addi sp, sp, 256
+    csrrw sp, sscratch, sp
+    sret
 1:  ld a0, 80(sp)
     addi sp, sp, 256
     csrw sscratch, sp

@@ -111,16 +111,26 @@ impl Hart {
     /// page) and checks PMP; returns the physical address.
     #[inline(always)]
     pub(crate) fn translate<M: Memory>(&mut self, mem: &mut M, va: u64, size: u64, acc: Access) -> Result<u64, Exc> {
+        match self.tlb_hit(va, acc) {
+            Some(pa) => Ok(pa),
+            None => self.translate_slow(mem, va, size, acc),
+        }
+    }
+
+    /// The TLB fast path: the physical address of `va` if a cached translation grants `acc` on
+    /// its whole page (so any access within that page needs no further check).
+    #[inline(always)]
+    pub(crate) fn tlb_hit(&self, va: u64, acc: Access) -> Option<u64> {
         let vpn = va >> 12;
         let idx = (vpn as usize) & (TLB_SIZE - 1);
         let tlb = if acc == Access::Fetch { &self.mmu.itlb } else { &self.mmu.dtlb };
-        let e = tlb[idx];
+        let e = &tlb[idx];
         let need = acc.need();
         let key = if acc == Access::Fetch { self.mmu.ikey } else { self.mmu.dkey };
         if e.tag == vpn << 8 | key as u64 && e.gen == self.mmu.gen && e.perm & need == need {
-            return Ok(e.ppn << 12 | (va & 0xfff));
+            return Some(e.ppn << 12 | (va & 0xfff));
         }
-        self.translate_slow(mem, va, size, acc)
+        None
     }
 
     /// What a cached translation's permissions were computed for: effective privilege, SUM and
@@ -155,6 +165,8 @@ impl Hart {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn translate_slow<M: Memory>(&mut self, mem: &mut M, va: u64, size: u64, acc: Access) -> Result<u64, Exc> {
         let (prv, virt) = self.effective_mode(acc);
         let x = self.xctx(prv, virt, false);

@@ -241,6 +241,7 @@ impl Hart {
 
     /// The interrupt to take now and its target: `dvext_model::trap::select_interrupt` decides
     /// (priv spec 3.1.9 enables and priority, extended by dvext.md §3).
+    #[inline(always)]
     fn pending_interrupt(&self) -> Option<(u64, Target)> {
         let mie = self.mie();
         if mie == 0 {
@@ -250,6 +251,13 @@ impl Hart {
         if mip & mie == 0 {
             return None;
         }
+        self.select_interrupt(mip, mie)
+    }
+
+    /// The rest of [`Hart::pending_interrupt`], once some enabled interrupt is pending.
+    #[cold]
+    #[inline(never)]
+    fn select_interrupt(&self, mip: u64, mie: u64) -> Option<(u64, Target)> {
         let env = dvext_model::trap::InterruptEnv {
             mip,
             mie,
@@ -340,10 +348,31 @@ impl Hart {
     /// Fetches the instruction at pc (16-bit parcels, so a 32-bit instruction may straddle a
     /// page; tval is the address of the parcel that faulted, priv spec 3.1.16) and decodes it
     /// through the decode cache. Returns the raw bits too (for illegal-instruction tval).
+    #[inline(always)]
     fn fetch<M: Memory>(&mut self, mem: &mut M) -> Result<(u32, Insn), Exc> {
         let pc = self.pc;
-        let lo = self.fetch16(mem, pc)? as u32;
-        let raw = if lo & 3 == 3 { lo | (self.fetch16(mem, pc.wrapping_add(2))? as u32) << 16 } else { lo };
+        let raw = match self.tlb_hit(pc, mmu::Access::Fetch) {
+            // A TLB hit grants X on the whole page (PMP included), so when the instruction does
+            // not cross the page both parcels come from the same physical page; the second
+            // translation would be the same hit.
+            Some(pa) if pc & 0xfff <= 0xffc => {
+                let lo = mem.fetch16(pa).map_err(|_| Exc::new(cause::INSN_ACCESS, pc))? as u32;
+                if lo & 3 == 3 {
+                    let hi = mem.fetch16(pa + 2).map_err(|_| Exc::new(cause::INSN_ACCESS, pc.wrapping_add(2)))?;
+                    lo | (hi as u32) << 16
+                } else {
+                    lo
+                }
+            }
+            _ => {
+                let lo = self.fetch16(mem, pc)? as u32;
+                if lo & 3 == 3 {
+                    lo | (self.fetch16(mem, pc.wrapping_add(2))? as u32) << 16
+                } else {
+                    lo
+                }
+            }
+        };
         let idx = ((pc >> 1) as usize) & (DECODE_CACHE - 1);
         let e = &mut self.dcache[idx];
         if e.pc == pc && e.raw == raw {
@@ -354,11 +383,14 @@ impl Hart {
         Ok((raw, insn))
     }
 
+    #[cold]
+    #[inline(never)]
     fn fetch16<M: Memory>(&mut self, mem: &mut M, va: u64) -> Result<u16, Exc> {
         let pa = self.translate(mem, va, 2, mmu::Access::Fetch)?;
         mem.fetch16(pa).map_err(|_| Exc::new(cause::INSN_ACCESS, va))
     }
 
+    #[inline(always)]
     fn run_one<M: Memory>(&mut self, mem: &mut M) -> Result<StepOutcome, Exc> {
         let (raw, insn) = self.fetch(mem)?;
         self.npc = self.pc.wrapping_add(insn.len as u64);

@@ -72,7 +72,7 @@ impl Memory for Ram {
 pub(super) fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
     enc_i(imm, rs1, 0, rd, 0x13)
 }
-fn op(f7: u32, f3: u32, rd: u32, rs1: u32, rs2: u32) -> u32 {
+pub(super) fn op(f7: u32, f3: u32, rd: u32, rs1: u32, rs2: u32) -> u32 {
     enc_r(f7, rs2, rs1, f3, rd, 0x33)
 }
 fn op32(f7: u32, f3: u32, rd: u32, rs1: u32, rs2: u32) -> u32 {
@@ -549,7 +549,7 @@ pub(super) fn pte(pa: u64, flags: u64) -> u64 {
 
 /// Sv39: identity gigapage for RAM (VA 0x8000_0000, S-only RWXAD); VA 0x1000_0000 → PA
 /// BASE+0x20_0000 as a 4 KiB page with `leaf` flags (through two table levels).
-fn sv39(m: &mut Ram, leaf: u64) -> u64 {
+pub(super) fn sv39(m: &mut Ram, leaf: u64) -> u64 {
     let l1 = ROOT + 0x1000;
     let l0 = ROOT + 0x2000;
     m.w64(ROOT + 2 * 8, pte(BASE, RWX | PTE_A | PTE_D));
@@ -570,7 +570,7 @@ fn s_mode_vm(prog: &[u32], leaf: u64) -> (Hart, Ram) {
     (h, m)
 }
 
-const VA: u64 = 0x1000_0000;
+pub(super) const VA: u64 = 0x1000_0000;
 
 #[test]
 fn sv39_translation_and_faults() {

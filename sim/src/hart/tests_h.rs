@@ -441,3 +441,35 @@ fn vipi_doorbell_interrupts_a_running_guest() {
     assert_eq!(h.step(&mut m, InterruptLines::default(), 0), StepOutcome::Retired);
     assert_eq!(m.bitmap.words[0], 0, "csrrc on vipi0 acted on the machine-wide bitmap");
 }
+
+#[test]
+#[ignore = "a benchmark: cargo test --release -p dvsim --lib speed -- --ignored --nocapture"]
+fn speed_two_stage() {
+    // The loop of `tests::speed` in a guest (VS-mode, V=1) under two-stage translation: vsatp
+    // Sv39 (VA 0x1000_0000 → GPA BASE+0x20_0000, identity gigapage for the code) and the
+    // hgatp Sv39x4 identity gigapage for GPA 0x8000_0000.
+    let prog = [
+        addi(5, 5, 1),
+        super::tests::store(3, 5, 1, 0),
+        load(3, 6, 1, 0),
+        super::tests::op(0, 0, 7, 7, 6),
+        super::decode::enc_b(-16, 0, 5, 1), // bne x5, x0, -16
+    ];
+    let (mut h, mut m) = hs(&prog);
+    let hgatp = gstage_identity(&mut m);
+    let vsatp = super::tests::sv39(&mut m, RWX | PTE_A | PTE_D);
+    h.set_mode(Priv::M, false);
+    csrw(&mut h, hnum::HGATP, hgatp);
+    h.csr.h.vsatp = vsatp;
+    h.set_mode(Priv::S, true);
+    h.set_reg(1, super::tests::VA);
+    let n = 50_000_000u64;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        step(&mut h, &mut m);
+    }
+    let dt = t.elapsed().as_secs_f64();
+    eprintln!("{:.1} MIPS (VS-mode, two-stage)", n as f64 / dt / 1e6);
+    assert_eq!(h.privilege(), (Priv::S, true));
+    assert_eq!(h.instret(), n);
+}

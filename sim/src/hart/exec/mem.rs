@@ -8,6 +8,7 @@ use crate::memory::Memory;
 
 impl Hart {
     /// A data load of `size` bytes at `va`, zero-extended.
+    #[inline(always)]
     pub(crate) fn load<M: Memory>(&mut self, m: &mut M, va: u64, size: u8) -> Result<u64, Exc> {
         if va & (size as u64 - 1) != 0 {
             return Err(Exc::new(cause::LOAD_MISALIGNED, va));
@@ -17,6 +18,7 @@ impl Hart {
     }
 
     /// A data store of the low `size` bytes of `v` at `va`.
+    #[inline(always)]
     pub(crate) fn store<M: Memory>(&mut self, m: &mut M, va: u64, size: u8, v: u64) -> Result<(), Exc> {
         if va & (size as u64 - 1) != 0 {
             return Err(Exc::new(cause::STORE_MISALIGNED, va));

@@ -1,0 +1,315 @@
+//! H extension and DV-Ext support (docs/spec/dvext.md) for `h_*` and `dvext_*` programs.
+//!
+//! * [`init`]: `utvec`/`uscratch` → the runtime's HU handler and its stack, `vstvec`/`vsscratch`
+//!   → the VS handler, vPMP entry 0 granting everything (otherwise a DV-Ext guest can touch no
+//!   memory, dvext.md §5.3), `hstatus`, `hgatp`, `hugatp` zero.
+//! * [`run`]: runs code in HS, U/HU (`hstatus.HU` chosen by the caller), VS or VU, straight from
+//!   M with `mret` (MPP, MPV); the run ends as with [`crate::lower::call`] (the exit `ecall` is
+//!   cause 8, 9 or 10, forwarded by the S, VS and HU handlers wherever it is delegated).
+//! * The HU and VS handlers record traps ([`crate::trap::take_u`], [`crate::trap::take_vs`])
+//!   and skip the trapping instruction, like the M and S handlers. The HU record's `from` is
+//!   `hustatus.UPVP` when `UPV` = 1, else 0; `virt` is `UPV`.
+//! * [`seq`]: writes raw instruction words into one of a few code buffers (followed by `ret`),
+//!   so a test can run any instruction, including DV-Ext encodings and any CSR number, at any
+//!   level; [`enc`] encodes the few instructions tests need.
+
+use crate::lower::{call_raw, ABORTED, EXIT_MAGIC};
+use crate::trap::{self, Frame, Hook, Trap, EXIT_LOWER, INTERRUPT, RESUME};
+
+/// Where code runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// priv U, V = 0: plain U or HU depending on hstatus.HU.
+    U,
+    HS,
+    VU,
+    VS,
+}
+
+pub const MSTATUS_MPV: u64 = 1 << 39;
+pub const MSTATUS_GVA: u64 = 1 << 38;
+pub const HSTATUS_GVA: u64 = 1 << 6;
+pub const HSTATUS_SPV: u64 = 1 << 7;
+pub const HSTATUS_SPVP: u64 = 1 << 8;
+pub const HSTATUS_HU: u64 = 1 << 9;
+pub const HUSTATUS_UIE: u64 = 1 << 0;
+pub const HUSTATUS_UPIE: u64 = 1 << 4;
+pub const HUSTATUS_GVA: u64 = 1 << 6;
+pub const HUSTATUS_UPV: u64 = 1 << 7;
+pub const HUSTATUS_UPVP: u64 = 1 << 8;
+
+/// `misa.Z`: DV-Ext present.
+pub const MISA_Z: u64 = 1 << 25;
+pub const MISA_H: u64 = 1 << 7;
+
+/// Sets or clears hstatus.HU (selects HU vs plain U and the DV-Ext world for guests).
+pub fn set_hu(on: bool) {
+    if on {
+        crate::csrs!("0x600", HSTATUS_HU);
+    } else {
+        crate::csrc!("0x600", HSTATUS_HU);
+    }
+}
+
+/// Everything tests need before entering HU or a guest; see the module docs.
+pub fn init() {
+    extern "C" {
+        static __u_trap_stack_top: u8;
+        static __vs_trap_stack_top: u8;
+        fn rt_u_trap_entry();
+        fn rt_vs_trap_entry();
+    }
+    // Only the addresses of the linker symbols are taken.
+    let (us, vss) = (core::ptr::addr_of!(__u_trap_stack_top) as u64, core::ptr::addr_of!(__vs_trap_stack_top) as u64);
+    crate::csrw!("0x005", rt_u_trap_entry as *const () as u64);
+    crate::csrw!("0x040", us);
+    crate::csrw!("0x205", rt_vs_trap_entry as *const () as u64);
+    crate::csrw!("0x240", vss);
+    crate::csrw!("0x600", 0);
+    crate::csrw!("0x680", 0);
+    crate::csrw!("0x880", 0);
+    vpmp_grant_all();
+    trap::clear();
+}
+
+/// vPMP entry 0: NAPOT over everything, RWX; the other entries off.
+pub fn vpmp_grant_all() {
+    crate::csrw!("0x6c8", u64::MAX >> 10);
+    crate::csrw!("0x6c0", 0x1f);
+}
+
+/// Runs `f(a0, a1)` at `level` (hstatus.HU as the caller left it); returns its a0, or
+/// [`ABORTED`] when an instruction fault ended the run.
+pub fn run(level: Level, f: crate::lower::LowerFn, a0: u64, a1: u64) -> u64 {
+    run_at(level, f as usize as u64, a0, a1)
+}
+
+/// [`run`] for the code at `pc`.
+pub fn run_at(level: Level, pc: u64, a0: u64, a1: u64) -> u64 {
+    crate::csrc!("mstatus", MSTATUS_MPV);
+    let bits = match level {
+        Level::U => 0,
+        Level::HS => 1 << 11,
+        Level::VU => MSTATUS_MPV,
+        Level::VS => MSTATUS_MPV | 1 << 11,
+    };
+    call_raw(bits, pc, a0, a1)
+}
+
+/// Code buffers for [`seq`]: `BUFS` buffers of `BUF_WORDS` words.
+pub const BUFS: usize = 4;
+pub const BUF_WORDS: usize = 31;
+
+#[repr(C, align(4096))]
+struct Code([[u32; BUF_WORDS + 1]; BUFS]);
+
+static mut CODE: Code = Code([[0; BUF_WORDS + 1]; BUFS]);
+
+/// Writes `insns` followed by `ret` into code buffer `buf`; returns its address.
+pub fn seq(buf: usize, insns: &[u32]) -> u64 {
+    assert!(buf < BUFS && insns.len() <= BUF_WORDS);
+    // SAFETY: the buffers are only written here, from M, while no lower code runs; the hart's
+    // decode cache compares the fetched bits, so rewritten code is seen (FENCE.I is a no-op).
+    unsafe {
+        let p = core::ptr::addr_of_mut!(CODE.0[buf]) as *mut u32;
+        for (i, w) in insns.iter().chain(core::iter::once(&enc::RET)).enumerate() {
+            core::ptr::write_volatile(p.add(i), *w);
+        }
+        core::arch::asm!("fence.i", options(nostack));
+        p as u64
+    }
+}
+
+/// Runs `insns` (then `ret`) at `level` with a0, a1 set; returns a0.
+pub fn exec(level: Level, insns: &[u32], a0: u64, a1: u64) -> u64 {
+    let pc = seq(0, insns);
+    run_at(level, pc, a0, a1)
+}
+
+/// Instruction encoders (registers by number: a0 = 10, a1 = 11, t0 = 5, ...).
+pub mod enc {
+    pub const A0: u32 = 10;
+    pub const A1: u32 = 11;
+    pub const A2: u32 = 12;
+    pub const T0: u32 = 5;
+    pub const T1: u32 = 6;
+    pub const RET: u32 = 0x0000_8067;
+    pub const ECALL: u32 = 0x0000_0073;
+    pub const SRET: u32 = 0x1020_0073;
+    pub const MRET: u32 = 0x3020_0073;
+    pub const WFI: u32 = 0x1050_0073;
+    pub const HURET: u32 = 0x0020_0073;
+    pub const NOP: u32 = 0x0000_0013;
+
+    const fn csr(f3: u32, rd: u32, csr: u16, rs1: u32) -> u32 {
+        (csr as u32) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | 0x73
+    }
+    /// csrrw rd, csr, rs1
+    pub const fn csrrw(rd: u32, c: u16, rs1: u32) -> u32 {
+        csr(1, rd, c, rs1)
+    }
+    /// csrrs rd, csr, rs1 (csrr with rs1 = 0)
+    pub const fn csrrs(rd: u32, c: u16, rs1: u32) -> u32 {
+        csr(2, rd, c, rs1)
+    }
+    /// csrrc rd, csr, rs1
+    pub const fn csrrc(rd: u32, c: u16, rs1: u32) -> u32 {
+        csr(3, rd, c, rs1)
+    }
+    /// csrr rd, csr
+    pub const fn csrr(rd: u32, c: u16) -> u32 {
+        csrrs(rd, c, 0)
+    }
+    /// csrw csr, rs1
+    pub const fn csrw(c: u16, rs1: u32) -> u32 {
+        csrrw(0, c, rs1)
+    }
+    /// addi rd, rs1, imm
+    pub const fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+        ((imm as u32) & 0xfff) << 20 | rs1 << 15 | rd << 7 | 0x13
+    }
+    /// ld rd, imm(rs1)
+    pub const fn ld(rd: u32, rs1: u32, imm: i32) -> u32 {
+        ((imm as u32) & 0xfff) << 20 | rs1 << 15 | 3 << 12 | rd << 7 | 0x03
+    }
+    /// sd rs2, imm(rs1)
+    pub const fn sd(rs2: u32, rs1: u32, imm: i32) -> u32 {
+        let i = imm as u32;
+        ((i >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | 3 << 12 | (i & 0x1f) << 7 | 0x23
+    }
+    /// A SYSTEM R-type instruction (HLV/HSV/HFENCE and the DV-Ext forms): funct7, rs2, rs1,
+    /// funct3 4 for loads/stores, 0 for fences.
+    pub const fn sys_r(f7: u32, rs2: u32, rs1: u32, f3: u32, rd: u32) -> u32 {
+        f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | 0x73
+    }
+    /// hlv (`f7` 0x30 b/bu, 0x32 h/hu, 0x34 w/wu, 0x36 d; `rs2` 0 signed, 1 unsigned, 3 hlvx);
+    /// or'ing 0x40 into f7 gives the DV-Ext hulv form.
+    pub const fn hlv(f7: u32, rs2: u32, rd: u32, rs1: u32) -> u32 {
+        sys_r(f7, rs2, rs1, 4, rd)
+    }
+    /// hsv (`f7` 0x31 b, 0x33 h, 0x35 w, 0x37 d; | 0x40 for husv): stores rs2 at (rs1).
+    pub const fn hsv(f7: u32, rs2: u32, rs1: u32) -> u32 {
+        sys_r(f7, rs2, rs1, 4, 0)
+    }
+}
+
+/// HU handler (runs in U with hstatus.HU = 1).
+#[no_mangle]
+extern "C" fn rt_u_trap(f: &mut Frame) -> u64 {
+    let hus = crate::csrr!("0x800");
+    let upv = (hus >> 7) & 1;
+    let t = Trap {
+        cause: crate::csrr!("0x042"),
+        tval: crate::csrr!("0x043"),
+        epc: crate::csrr!("0x041"),
+        from: if upv == 1 { (hus >> 8) & 1 } else { 0 },
+        virt: upv,
+        tval2: crate::csrr!("0x843"),
+        tinst: crate::csrr!("0x84a"),
+        gva: (hus >> 6) & 1,
+    };
+    if let Some(h) = trap::hook(&trap::U_HOOK) {
+        if h(f, &t) == Hook::Handled {
+            return RESUME;
+        }
+    }
+    if trap::is_ecall(t.cause) && f.x[17] == EXIT_MAGIC {
+        return EXIT_LOWER;
+    }
+    trap::U_RECORD.store(&t);
+    if t.cause & INTERRUPT != 0 {
+        f.x[10] = u64::from(crate::code::UNEXPECTED_IRQ);
+        return EXIT_LOWER;
+    }
+    if trap::is_fetch_fault(t.cause) {
+        f.x[10] = ABORTED;
+        return EXIT_LOWER;
+    }
+    crate::csrw!("0x041", t.epc + insn_len_plain(t.epc));
+    RESUME
+}
+
+/// VS handler.
+#[no_mangle]
+extern "C" fn rt_vs_trap(f: &mut Frame) -> u64 {
+    let t = Trap {
+        cause: crate::csrr!("scause"),
+        tval: crate::csrr!("stval"),
+        epc: crate::csrr!("sepc"),
+        from: (crate::csrr!("sstatus") >> 8) & 1,
+        virt: 0,
+        tval2: 0,
+        tinst: 0,
+        gva: 0,
+    };
+    if let Some(h) = trap::hook(&trap::VS_HOOK) {
+        if h(f, &t) == Hook::Handled {
+            return RESUME;
+        }
+    }
+    if t.cause == 8 && f.x[17] == EXIT_MAGIC {
+        return EXIT_LOWER;
+    }
+    trap::VS_RECORD.store(&t);
+    if t.cause & INTERRUPT != 0 {
+        f.x[10] = u64::from(crate::code::UNEXPECTED_IRQ);
+        return EXIT_LOWER;
+    }
+    if trap::is_fetch_fault(t.cause) {
+        f.x[10] = ABORTED;
+        return EXIT_LOWER;
+    }
+    crate::csrw!("sepc", t.epc + insn_len_plain(t.epc));
+    RESUME
+}
+
+/// The length of the instruction at `epc`, read with a plain load (the tests keep guest code
+/// identity-mapped and readable).
+fn insn_len_plain(epc: u64) -> u64 {
+    // SAFETY: the instruction was just fetched from this (identity-mapped) address.
+    let half = unsafe { core::ptr::read_volatile(epc as *const u16) };
+    if half & 3 == 3 {
+        4
+    } else {
+        2
+    }
+}
+
+/// Fails check `id` unless the recorded trap `t` has `virt` and `gva` as given.
+pub fn check_vg(id: u32, t: &Trap, virt: u64, gva: u64) {
+    if t.virt != virt || t.gva != gva {
+        crate::fail(id, format_args!("trap {t:x?}: expected virt {virt} gva {gva}"));
+    }
+}
+
+/// The number of traps recorded anywhere is zero (used to be sure a run trapped nowhere).
+pub fn quiet() -> bool {
+    let none = trap::take_m().is_none() & trap::take_s().is_none();
+    none & trap::take_u().is_none() & trap::take_vs().is_none()
+}
+
+/// G-stage PTE bits (the VS-stage ones of [`crate::vm`]; G-stage leaves need U).
+pub const GPTE_LEAF: u64 =
+    crate::vm::V | crate::vm::R | crate::vm::W | crate::vm::X | crate::vm::U | crate::vm::A | crate::vm::D;
+pub const GATP_SV39X4: u64 = 8 << 60;
+
+/// A zeroed 16 KiB-aligned Sv39x4/Sv48x4 root table (four pool pages).
+pub fn groot() -> u64 {
+    let mut p = crate::vm::page();
+    while p & 0x3fff != 0 {
+        p = crate::vm::page();
+    }
+    for _ in 0..3 {
+        crate::vm::page();
+    }
+    p
+}
+
+/// An Sv39x4 G-stage mapping RAM's first GiB (GPA 0x8000_0000) to itself with a gigapage,
+/// readable, writable, executable (and A/D set); returns the root. GPA 0x1_0000_0000 and up
+/// are unmapped.
+pub fn gstage_identity() -> u64 {
+    let root = groot();
+    crate::vm::set(root, 2, crate::vm::pte(0x8000_0000, GPTE_LEAF));
+    root
+}
