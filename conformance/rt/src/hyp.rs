@@ -208,25 +208,8 @@ extern "C" fn rt_u_trap(f: &mut Frame) -> u64 {
         tinst: crate::csrr!("0x84a"),
         gva: (hus >> 6) & 1,
     };
-    if let Some(h) = trap::hook(&trap::U_HOOK) {
-        if h(f, &t) == Hook::Handled {
-            return RESUME;
-        }
-    }
-    if trap::is_ecall(t.cause) && f.x[17] == EXIT_MAGIC {
-        return EXIT_LOWER;
-    }
-    trap::U_RECORD.store(&t);
-    if t.cause & INTERRUPT != 0 {
-        f.x[10] = u64::from(crate::code::UNEXPECTED_IRQ);
-        return EXIT_LOWER;
-    }
-    if trap::is_fetch_fault(t.cause) {
-        f.x[10] = ABORTED;
-        return EXIT_LOWER;
-    }
-    crate::csrw!("0x041", t.epc + insn_len_plain(t.epc));
-    RESUME
+    let is_exit = trap::is_ecall(t.cause) && f.x[17] == EXIT_MAGIC;
+    lower_trap(f, &t, &trap::U_HOOK, &trap::U_RECORD, is_exit, |epc| crate::csrw!("0x041", epc))
 }
 
 /// VS handler.
@@ -242,15 +225,31 @@ extern "C" fn rt_vs_trap(f: &mut Frame) -> u64 {
         tinst: 0,
         gva: 0,
     };
-    if let Some(h) = trap::hook(&trap::VS_HOOK) {
-        if h(f, &t) == Hook::Handled {
+    let is_exit = t.cause == 8 && f.x[17] == EXIT_MAGIC;
+    lower_trap(f, &t, &trap::VS_HOOK, &trap::VS_RECORD, is_exit, |epc| crate::csrw!("sepc", epc))
+}
+
+/// What the HU and VS handlers do once they have read their trap CSRs: give the test's hook the
+/// first word, end the lower run on its exit ecall, an unexpected interrupt or a fetch fault, and
+/// otherwise record the trap and resume after the trapping instruction (`set_epc` writes the
+/// handler's own epc CSR).
+fn lower_trap(
+    f: &mut Frame,
+    t: &Trap,
+    hook: &core::sync::atomic::AtomicUsize,
+    record: &trap::Record,
+    is_exit: bool,
+    set_epc: impl FnOnce(u64),
+) -> u64 {
+    if let Some(h) = trap::hook(hook) {
+        if h(f, t) == Hook::Handled {
             return RESUME;
         }
     }
-    if t.cause == 8 && f.x[17] == EXIT_MAGIC {
+    if is_exit {
         return EXIT_LOWER;
     }
-    trap::VS_RECORD.store(&t);
+    record.store(t);
     if t.cause & INTERRUPT != 0 {
         f.x[10] = u64::from(crate::code::UNEXPECTED_IRQ);
         return EXIT_LOWER;
@@ -259,7 +258,7 @@ extern "C" fn rt_vs_trap(f: &mut Frame) -> u64 {
         f.x[10] = ABORTED;
         return EXIT_LOWER;
     }
-    crate::csrw!("sepc", t.epc + insn_len_plain(t.epc));
+    set_epc(t.epc + insn_len_plain(t.epc));
     RESUME
 }
 
