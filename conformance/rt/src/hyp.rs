@@ -267,11 +267,7 @@ fn lower_trap(
 fn insn_len_plain(epc: u64) -> u64 {
     // SAFETY: the instruction was just fetched from this (identity-mapped) address.
     let half = unsafe { core::ptr::read_volatile(epc as *const u16) };
-    if half & 3 == 3 {
-        4
-    } else {
-        2
-    }
+    crate::trap::insn_len(u64::from(half))
 }
 
 /// Fails check `id` unless the recorded trap `t` has `virt` and `gva` as given.

@@ -230,6 +230,15 @@ pub(crate) fn is_ecall(cause: u64) -> bool {
     matches!(cause, 8..=10)
 }
 
+/// The length (2 or 4) of an instruction from its first 16-bit parcel (low bits 11: 32-bit).
+pub(crate) fn insn_len(first_parcel: u64) -> u64 {
+    if first_parcel & 3 == 3 {
+        4
+    } else {
+        2
+    }
+}
+
 /// The length (2 or 4) of the instruction at `epc` as privilege `from` sees it: M reads with
 /// MPRV (MPP already holds `from` after the trap), MXR and SUM, so execute-only and user pages
 /// are readable too.
@@ -248,11 +257,7 @@ fn insn_len_m(epc: u64) -> u64 {
             bits = in(reg) (7u64 << 17), epc = in(reg) epc, options(nostack),
         );
     }
-    if half & 3 == 3 {
-        4
-    } else {
-        2
-    }
+    insn_len(half)
 }
 
 /// As [`insn_len_m`] for the S handler: reads with SUM and MXR set.
@@ -270,11 +275,7 @@ fn insn_len_s(epc: u64) -> u64 {
             bits = in(reg) (3u64 << 18), epc = in(reg) epc, options(nostack),
         );
     }
-    if half & 3 == 3 {
-        4
-    } else {
-        2
-    }
+    insn_len(half)
 }
 
 /// Return values of the Rust handlers, interpreted by the assembly entry code.
