@@ -1,6 +1,6 @@
 //! Build-time parameters of a DV-Ext implementation, shared by the model and the generator.
 
-use std::fmt;
+use core::fmt;
 
 /// Parameters a DV-Ext implementation is built with. Validated by [`DvConfig::validate`] so that
 /// the generator and the model refuse the same bad values with the same message.
@@ -40,7 +40,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl core::error::Error for ConfigError {}
 
 /// Upper bound on harts sharing one vIPI bitmap. `vcpuid` is 8 bits with 0 meaning "none",
 /// so at most 255 vCPUs can be addressed; more harts than that could never all be loaded.

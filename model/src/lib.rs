@@ -7,6 +7,13 @@
 //!
 //! Layout follows the spec: [`mode`] (§1), [`csr`] (§2), [`trap`] (§3–4), [`stage2`] (§5),
 //! [`vtimer`] and [`vipi`] (§6).
+//!
+//! `no_std` (no allocation either): the bare-metal control plane and hypervisor under
+//! `hypervisor/` take CSR numbers, WARL masks and encodings from here too.
+#![no_std]
+
+#[cfg(test)]
+extern crate std;
 
 pub mod config;
 pub mod csr;

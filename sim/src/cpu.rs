@@ -15,12 +15,38 @@ pub enum StepOutcome {
     Waiting,
 }
 
+/// The per-hart DV-Ext registers that the CLINT window mirrors (dvext.md §6.3), in the order of
+/// [`Cpu::dv_mirror`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DvMirrorReg {
+    Vtimecmp = 0,
+    Vtimectl = 1,
+    Vcpuid = 2,
+}
+
 pub trait Cpu {
     fn hartid(&self) -> usize;
     /// Executes (at most) one instruction, first taking a pending and enabled interrupt.
     /// `lines` are the platform's interrupt lines, `mtime` the CLINT timer (for `time` and the
     /// DV-Ext vtimer).
     fn step<M: Memory>(&mut self, mem: &mut M, lines: InterruptLines, mtime: u64) -> StepOutcome;
+    /// Runs up to `budget` (at least 1) steps with the same `lines` and `mtime`, as that many
+    /// calls of [`Cpu::step`] would, but stops early, after the step that did it, when anything
+    /// happens that the platform must see before this hart goes on or that can change this
+    /// hart's interrupt state: a trap (or an interrupt taken), WFI, a CSR instruction, xRET,
+    /// an instruction that changes translation or privilege state, or a device access (see
+    /// [`Memory::batch_break`]). Returns the steps taken and the last step's outcome. The
+    /// default runs a single step.
+    fn run_batch<M: Memory>(
+        &mut self,
+        mem: &mut M,
+        lines: InterruptLines,
+        mtime: u64,
+        budget: u64,
+    ) -> (u64, StepOutcome) {
+        let _ = budget;
+        (1, self.step(mem, lines, mtime))
+    }
     fn pc(&self) -> u64;
     fn set_pc(&mut self, pc: u64);
     /// Writes integer register `r` (boot: a0 = hartid, a1 = FDT address).
@@ -28,4 +54,14 @@ pub trait Cpu {
     fn reg(&self, r: usize) -> u64;
     /// Instructions retired so far.
     fn instret(&self) -> u64;
+    /// The current `vtimecmp`, `vtimectl` and `vcpuid` (indexed by [`DvMirrorReg`]), for the CLINT
+    /// mirror; `None` (the default) for a hart without DV-Ext, whose mirror slots then fault.
+    fn dv_mirror(&self) -> Option<[u64; 3]> {
+        None
+    }
+    /// A write through the CLINT mirror: the CSR's own WARL rules apply, as for a CSR write from
+    /// M-mode.
+    fn dv_mirror_write(&mut self, reg: DvMirrorReg, value: u64) {
+        let _ = (reg, value);
+    }
 }

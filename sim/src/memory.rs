@@ -21,6 +21,14 @@ pub trait Memory {
     fn fetch16(&mut self, pa: u64) -> Result<u16, BusError> {
         self.load(pa, 2).map(|v| v as u16)
     }
+    /// Fetches 32 bits at `pa` when all four bytes are plain memory (no side effects, no device);
+    /// `None` otherwise, and the hart falls back to [`Memory::fetch16`] parcel by parcel. Used for
+    /// both halves of a 32-bit instruction (or a compressed one and the next parcel) in one go.
+    #[inline(always)]
+    fn fetch32(&mut self, pa: u64) -> Option<u32> {
+        let _ = pa;
+        None
+    }
     /// LR: records a reservation of `hart` on the 8-byte-aligned granule containing `pa`.
     fn reserve(&mut self, hart: usize, pa: u64);
     /// SC: true (and the reservation is consumed) if `hart` still holds a reservation on `pa`.
@@ -30,6 +38,13 @@ pub trait Memory {
     /// `vipi0..3` work as plain per-hart registers and no doorbell reaches another hart.
     fn vipi(&mut self) -> Option<&mut dvext_model::vipi::VipiBitmap> {
         None
+    }
+    /// True when an access since the platform last looked needs the platform's attention before
+    /// the hart runs on (a device access, a write to HTIF `tohost`): [`crate::cpu::Cpu::run_batch`]
+    /// then ends its batch. The default (a memory with no devices) never asks.
+    #[inline(always)]
+    fn batch_break(&self) -> bool {
+        false
     }
 }
 

@@ -1,8 +1,9 @@
 //! The bare-metal conformance suite (docs/conformance.md): builds the separate `conformance/`
 //! workspace for riscv64imac-unknown-none-elf and runs every program in
-//! `conformance/progs/src/bin/` on the `dvsim` binary. Each program checks its own results and
-//! exits through HTIF with 0, or with the id of the first failed check after printing
-//! `FAIL check <id>: ...` on the UART.
+//! `conformance/progs/src/bin/` and `conformance/rvtest/src/bin/` (riscv-tests style) on the
+//! `dvsim` binary. Each program checks its own results and exits through HTIF with 0, or with the
+//! id of the first failed check after printing `FAIL check <id>: ...` on the UART. A program
+//! meant to fail (checking the fail path) says so with a `//! dvsim-expect-exit: N` line.
 //!
 //! A program that fails because of a known hart/platform bug is listed in [`KNOWN_FAILURES`]
 //! with the reason, so the suite stays green while the bug stays visible; once fixed, the test
@@ -62,27 +63,49 @@ fn build(dir: &Path) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// Program names: one per `progs/src/bin/<name>.rs`, sorted.
+/// Where the programs' sources are: the runtime-based programs, and the riscv-tests-style ones
+/// (own entry and link script, no runtime; docs/conformance.md). Names are unique across both.
+const PROGRAM_DIRS: &[&str] = &["progs/src/bin", "rvtest/src/bin"];
+
+/// Program names: one per `<PROGRAM_DIRS>/<name>.rs`, sorted.
 fn programs(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir.join("progs/src/bin"))
-        .expect("conformance/progs/src/bin")
-        .filter_map(|e| {
-            let p = e.ok()?.path();
-            (p.extension()? == "rs").then(|| p.file_stem()?.to_str().map(String::from))?
-        })
-        .collect();
+    let mut names = Vec::new();
+    for d in PROGRAM_DIRS {
+        let before = names.len();
+        names.extend(std::fs::read_dir(dir.join(d)).unwrap_or_else(|e| panic!("conformance/{d}: {e}")).filter_map(
+            |e| {
+                let p = e.ok()?.path();
+                (p.extension()? == "rs").then(|| p.file_stem()?.to_str().map(String::from))?
+            },
+        ));
+        assert!(names.len() > before, "no programs in conformance/{d}");
+    }
     names.sort();
     names
+}
+
+/// The values of a program's `//! <key> ...` lines in its source.
+fn directives(dir: &Path, name: &str, key: &str) -> Vec<String> {
+    let file = format!("{name}.rs");
+    let src =
+        PROGRAM_DIRS.iter().find_map(|d| std::fs::read_to_string(dir.join(d).join(&file)).ok()).unwrap_or_default();
+    src.lines().filter_map(|l| l.trim().strip_prefix("//! ")?.strip_prefix(key).map(|v| v.trim().to_string())).collect()
 }
 
 /// Extra dvsim options a program asks for with `//! dvsim-args: ...` lines in its source
 /// (e.g. `--harts 2`), so programs needing a different machine slot in without harness changes.
 fn extra_args(dir: &Path, name: &str) -> Vec<String> {
-    let src = std::fs::read_to_string(dir.join("progs/src/bin").join(format!("{name}.rs"))).unwrap_or_default();
-    src.lines()
-        .filter_map(|l| l.trim().strip_prefix("//! dvsim-args:"))
-        .flat_map(|a| a.split_whitespace().map(String::from).collect::<Vec<_>>())
-        .collect()
+    directives(dir, name, "dvsim-args:").iter().flat_map(|a| a.split_whitespace().map(String::from)).collect()
+}
+
+/// The exit status a program is meant to end with: 0, or what a `//! dvsim-expect-exit: N` line
+/// says (a deliberately failing program, e.g. `rvtest_p_fail` checking the fail path).
+fn expected_exit(dir: &Path, name: &str) -> i32 {
+    match directives(dir, name, "dvsim-expect-exit:").as_slice() {
+        [] => 0,
+        [n] => n.parse().unwrap_or_else(|_| panic!("{name}: bad dvsim-expect-exit {n:?}")),
+        _ => panic!("{name}: more than one dvsim-expect-exit line"),
+    }
 }
 
 struct Outcome {
@@ -123,15 +146,17 @@ fn conformance_programs() {
     let mut problems = Vec::new();
     for o in &outcomes {
         let known = KNOWN_FAILURES.iter().find(|(n, _, _)| *n == o.name);
+        let expected = expected_exit(&dir, &o.name);
         let verdict = match (o.status, known) {
-            (Some(0), None) => "pass".to_string(),
-            (Some(0), Some(_)) => {
+            (Some(0), None) if expected == 0 => "pass".to_string(),
+            (Some(s), None) if s == expected => format!("pass (exit status {s}, as expected)"),
+            (Some(s), Some(_)) if s == expected => {
                 problems.push(format!("{}: passes now; remove it from KNOWN_FAILURES", o.name));
                 "pass (listed as known failure!)".to_string()
             }
             (s, Some((_, code, why))) if s == Some(*code) => format!("known failure (status {code}): {why}"),
             (s, _) => {
-                problems.push(format!("{}: exit status {s:?}\n{}", o.name, o.output.trim_end()));
+                problems.push(format!("{}: exit status {s:?}, expected {expected}\n{}", o.name, o.output.trim_end()));
                 format!("FAIL (status {s:?})")
             }
         };

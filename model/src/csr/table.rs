@@ -42,7 +42,7 @@ const fn vs_view(name: &'static str, vs: u16) -> CsrInfo {
 }
 
 const fn vipi(name: &'static str, word: u8) -> CsrInfo {
-    CsrInfo { name, number: 0x483 + word as u16, class: HU, storage: Storage::Vipi(word) }
+    CsrInfo { name, number: VIPI0 + word as u16, class: HU, storage: Storage::Vipi(word) }
 }
 
 pub const UTVEC: u16 = 0x005;
@@ -55,6 +55,8 @@ pub const SIDELEG: u16 = 0x103;
 pub const VTIMECMP: u16 = 0x401;
 pub const VTIMECTL: u16 = 0x402;
 pub const VCPUID: u16 = 0x482;
+/// `vipi0`; `vipi1..3` follow (spec §6.2).
+pub const VIPI0: u16 = 0x483;
 pub const HUSTATUS: u16 = 0x800;
 pub const HUIE: u16 = 0x804;
 pub const HUTIMEDELTA: u16 = 0x805;

@@ -143,6 +143,7 @@ pub fn legalize(number: u16, old: u64, new: u64, cfg: &DvConfig) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::{vec, vec::Vec};
 
     #[test]
     fn masks_match_the_spec_lists() {

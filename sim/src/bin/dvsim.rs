@@ -48,6 +48,9 @@ struct Cli {
     /// Kernel command line (`/chosen/bootargs`).
     #[arg(long, value_name = "ARGS")]
     append: Option<String>,
+    /// Initial RAM disk, placed below the FDT and described by `/chosen/linux,initrd-start/end`.
+    #[arg(long, value_name = "FILE")]
+    initrd: Option<PathBuf>,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -77,6 +80,10 @@ fn build(cli: &Cli) -> Result<Platform> {
         config.isa = isa.clone();
     }
     config.bootargs = cli.append.clone();
+    if let Some(path) = &cli.initrd {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read the initrd {}", path.display()))?;
+        config.initrd = Some(bytes);
+    }
     let mut p = Platform::new(config, Box::new(std::io::stdout()), Box::new(QueueSource::default()))?;
     let start = match (&cli.bios, &cli.program) {
         (Some(_), Some(_)) => bail!("give either a program or --bios, not both"),

@@ -139,6 +139,18 @@ pub enum Op {
     AmomaxuD,
 }
 
+impl Op {
+    /// Instructions after which [`crate::cpu::Cpu::run_batch`] ends its batch: FENCE.I, the
+    /// SYSTEM instructions (ECALL/EBREAK trap anyway; xRET, huret and WFI change privilege or
+    /// wait; the fences change translations), the hypervisor loads/stores and every CSR
+    /// instruction (a CSR write can make an interrupt pending or enable one, which must be taken
+    /// before the next instruction). These are contiguous in the enum, from `FenceI` to `Csrrci`.
+    #[inline(always)]
+    pub fn ends_batch(self) -> bool {
+        (self as u8).wrapping_sub(Op::FenceI as u8) <= Op::Csrrci as u8 - Op::FenceI as u8
+    }
+}
+
 /// A decoded instruction. `rd` is [`ZERO_SINK`] when the encoding names x0. For CSR
 /// instructions `imm` is the CSR number and `rs1` the register or the 5-bit immediate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

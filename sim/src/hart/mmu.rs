@@ -9,6 +9,11 @@
 //! permissions depend on the effective privilege, SUM and MXR, which are part of each entry's
 //! tag (so traps and xRET need no flush), and on satp and PMP, whose changes (and SFENCE.VMA)
 //! flush both TLBs in O(1) by bumping a generation number.
+//!
+//! With V=1 an entry maps a guest virtual page straight to the host physical page and holds the
+//! combined result of the VS stage, the G stage, vPMP (over the whole page) and PMP: each of R/W/X
+//! only if every check grants it (`translate_virt`). V is part of the tag; vsatp, hgatp, hugatp,
+//! hstatus (HU picks the G-stage root), vPMP and PMP writes, and HFENCE/hufence flush.
 
 use super::csr::{MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_MPV, MSTATUS_MXR, MSTATUS_SUM};
 use super::pmp;

@@ -27,7 +27,7 @@ mod tests;
 #[cfg(test)]
 mod tests_h;
 
-use crate::cpu::{Cpu, StepOutcome};
+use crate::cpu::{Cpu, DvMirrorReg, StepOutcome};
 use crate::memory::{InterruptLines, Memory};
 use decode::{decode, Insn};
 use dvext_model::trap::cause::carries_address;
@@ -144,6 +144,9 @@ pub struct Hart {
     dcache: Box<[DecodeEntry]>,
     last_pc: u64,
     last_raw: u32,
+    /// Raw bits of the instruction whose exception was taken last (`None` after a fetch fault
+    /// or an interrupt): for the commit log.
+    trap_raw: Option<u32>,
 }
 
 impl Hart {
@@ -173,6 +176,7 @@ impl Hart {
             dcache: vec![DecodeEntry { pc: u64::MAX, raw: 0, insn: Insn::ILLEGAL }; DECODE_CACHE].into_boxed_slice(),
             last_pc: 0,
             last_raw: 0,
+            trap_raw: None,
         }
     }
 
@@ -185,6 +189,13 @@ impl Hart {
     /// step that returned [`StepOutcome::Retired`] or [`StepOutcome::Waiting`]).
     pub fn last_retired(&self) -> (u64, u32) {
         (self.last_pc, self.last_raw)
+    }
+
+    /// The raw bits of the instruction that raised the last trap taken (call after a step that
+    /// returned [`StepOutcome::Trapped`]): `None` when the trap was an interrupt (taken before an
+    /// instruction was fetched) or an instruction fetch fault (no bits were read).
+    pub fn last_trapped(&self) -> Option<u32> {
+        self.trap_raw
     }
 
     /// Reads a CSR as M-mode software would (debug/commit-log use); `None` if unimplemented.
@@ -355,15 +366,13 @@ impl Hart {
             // A TLB hit grants X on the whole page (PMP included), so when the instruction does
             // not cross the page both parcels come from the same physical page; the second
             // translation would be the same hit.
-            Some(pa) if pc & 0xfff <= 0xffc => {
-                let lo = mem.fetch16(pa).map_err(|_| Exc::new(cause::INSN_ACCESS, pc))? as u32;
-                if lo & 3 == 3 {
-                    let hi = mem.fetch16(pa + 2).map_err(|_| Exc::new(cause::INSN_ACCESS, pc.wrapping_add(2)))?;
-                    lo | (hi as u32) << 16
-                } else {
-                    lo
-                }
-            }
+            Some(pa) if pc & 0xfff <= 0xffc => match mem.fetch32(pa) {
+                // Plain memory: both parcels at once (the high one is ignored for a compressed
+                // instruction; reading it has no side effect).
+                Some(w) if w & 3 == 3 => w,
+                Some(w) => w & 0xffff,
+                None => self.fetch_parcels(mem, pa, pc)?,
+            },
             _ => {
                 let lo = self.fetch16(mem, pc)? as u32;
                 if lo & 3 == 3 {
@@ -383,6 +392,20 @@ impl Hart {
         Ok((raw, insn))
     }
 
+    /// The fetch of an instruction within one translated page, parcel by parcel (a device such
+    /// as the boot ROM, or the end of RAM).
+    #[cold]
+    #[inline(never)]
+    fn fetch_parcels<M: Memory>(&mut self, mem: &mut M, pa: u64, pc: u64) -> Result<u32, Exc> {
+        let lo = mem.fetch16(pa).map_err(|_| Exc::new(cause::INSN_ACCESS, pc))? as u32;
+        if lo & 3 == 3 {
+            let hi = mem.fetch16(pa + 2).map_err(|_| Exc::new(cause::INSN_ACCESS, pc.wrapping_add(2)))?;
+            Ok(lo | (hi as u32) << 16)
+        } else {
+            Ok(lo)
+        }
+    }
+
     #[cold]
     #[inline(never)]
     fn fetch16<M: Memory>(&mut self, mem: &mut M, va: u64) -> Result<u16, Exc> {
@@ -390,9 +413,17 @@ impl Hart {
         mem.fetch16(pa).map_err(|_| Exc::new(cause::INSN_ACCESS, va))
     }
 
+    /// Fetches and executes one instruction. Returns the outcome and whether the instruction
+    /// ends a batch ([`decode::Op::ends_batch`]).
     #[inline(always)]
-    fn run_one<M: Memory>(&mut self, mem: &mut M) -> Result<StepOutcome, Exc> {
-        let (raw, insn) = self.fetch(mem)?;
+    fn run_one<M: Memory>(&mut self, mem: &mut M) -> Result<(StepOutcome, bool), Exc> {
+        let (raw, insn) = match self.fetch(mem) {
+            Ok(f) => f,
+            Err(e) => {
+                self.trap_raw = None;
+                return Err(e);
+            }
+        };
         self.npc = self.pc.wrapping_add(insn.len as u64);
         self.cur_raw = raw;
         let outcome = match exec::execute(self, mem, &insn) {
@@ -404,6 +435,7 @@ impl Hart {
                 if self.fault_x.tinst.is_none() && matches!(e.cause, 5 | 7 | 21 | 23) {
                     self.fault_x.tinst = Some(stage2::transformed_insn(raw));
                 }
+                self.trap_raw = Some(raw);
                 return Err(e);
             }
         };
@@ -413,7 +445,60 @@ impl Hart {
         if !std::mem::take(&mut self.instret_written) && self.csr.mcountinhibit & csr::INHIBIT_IR == 0 {
             self.csr.minstret = self.csr.minstret.wrapping_add(1);
         }
-        Ok(outcome)
+        Ok((outcome, insn.op.ends_batch()))
+    }
+
+    /// [`Cpu::run_batch`]; [`Cpu::step`] is the same with a budget of 1. The interrupt check is
+    /// made once, before the first instruction: within a batch nothing that feeds it changes
+    /// (`lines`, `mtime` and the vIPI bitmap are fixed, and every instruction that can change
+    /// the hart's own CSRs, privilege or V ends the batch), so checking again before each
+    /// instruction would give the same answer.
+    #[inline(always)]
+    fn batch<M: Memory>(&mut self, mem: &mut M, lines: InterruptLines, mtime: u64, budget: u64) -> (u64, StepOutcome) {
+        self.lines = lines;
+        self.mtime = mtime;
+        self.vipi_seen = mem.vipi().map(|b| *b).unwrap_or(self.vipi_private);
+        if self.waiting {
+            // WFI resumes when any interrupt is pending and locally enabled, regardless of the
+            // global enables (priv spec 3.3.3).
+            if self.mip() & self.mie() == 0 {
+                return (1, StepOutcome::Waiting);
+            }
+            self.waiting = false;
+        }
+        if let Some((irq, target)) = self.pending_interrupt() {
+            self.trap_raw = None;
+            self.take_trap(Exc::new(irq, 0), true, target);
+            return (1, StepOutcome::Trapped);
+        }
+        let mut n = 0;
+        loop {
+            n += 1;
+            if self.csr.mcountinhibit & csr::INHIBIT_CY == 0 {
+                self.csr.mcycle = self.csr.mcycle.wrapping_add(1);
+            }
+            match self.run_one(mem) {
+                Ok((StepOutcome::Retired, brk)) => {
+                    if brk || n >= budget || mem.batch_break() {
+                        return (n, StepOutcome::Retired);
+                    }
+                }
+                Ok((StepOutcome::Waiting, _)) => {
+                    let out = if self.mip() & self.mie() != 0 {
+                        StepOutcome::Retired
+                    } else {
+                        self.waiting = true;
+                        StepOutcome::Waiting
+                    };
+                    return (n, out);
+                }
+                Ok((o, _)) => return (n, o),
+                Err(e) => {
+                    self.take_exception(e);
+                    return (n, StepOutcome::Trapped);
+                }
+            }
+        }
     }
 }
 
@@ -433,39 +518,17 @@ impl Cpu for Hart {
     }
 
     fn step<M: Memory>(&mut self, mem: &mut M, lines: InterruptLines, mtime: u64) -> StepOutcome {
-        self.lines = lines;
-        self.mtime = mtime;
-        self.vipi_seen = mem.vipi().map(|b| *b).unwrap_or(self.vipi_private);
-        if self.waiting {
-            // WFI resumes when any interrupt is pending and locally enabled, regardless of the
-            // global enables (priv spec 3.3.3).
-            if self.mip() & self.mie() == 0 {
-                return StepOutcome::Waiting;
-            }
-            self.waiting = false;
-        }
-        if let Some((irq, target)) = self.pending_interrupt() {
-            self.take_trap(Exc::new(irq, 0), true, target);
-            return StepOutcome::Trapped;
-        }
-        if self.csr.mcountinhibit & csr::INHIBIT_CY == 0 {
-            self.csr.mcycle = self.csr.mcycle.wrapping_add(1);
-        }
-        match self.run_one(mem) {
-            Ok(StepOutcome::Waiting) => {
-                if self.mip() & self.mie() != 0 {
-                    StepOutcome::Retired
-                } else {
-                    self.waiting = true;
-                    StepOutcome::Waiting
-                }
-            }
-            Ok(o) => o,
-            Err(e) => {
-                self.take_exception(e);
-                StepOutcome::Trapped
-            }
-        }
+        self.batch(mem, lines, mtime, 1).1
+    }
+
+    fn run_batch<M: Memory>(
+        &mut self,
+        mem: &mut M,
+        lines: InterruptLines,
+        mtime: u64,
+        budget: u64,
+    ) -> (u64, StepOutcome) {
+        self.batch(mem, lines, mtime, budget)
     }
 
     fn pc(&self) -> u64 {
@@ -493,5 +556,19 @@ impl Cpu for Hart {
 
     fn instret(&self) -> u64 {
         self.csr.minstret
+    }
+
+    fn dv_mirror(&self) -> Option<[u64; 3]> {
+        Some([self.dv.vtimecmp, self.dv.vtimectl, self.dv.vcpuid])
+    }
+
+    fn dv_mirror_write(&mut self, reg: DvMirrorReg, value: u64) {
+        use dvext_model::csr::table::{VCPUID, VTIMECMP, VTIMECTL};
+        let number = match reg {
+            DvMirrorReg::Vtimecmp => VTIMECMP,
+            DvMirrorReg::Vtimectl => VTIMECTL,
+            DvMirrorReg::Vcpuid => VCPUID,
+        };
+        self.dv.set(number, value, &self.dvcfg);
     }
 }

@@ -119,8 +119,10 @@ impl Hart {
     }
 
     /// VS stage then G stage. Returns the host physical address, the permissions known to hold
-    /// for the page (only the requested one: other kinds take the slow path again), and whether
-    /// the page may be cached (vPMP, when active, must grant all of it).
+    /// for the whole page (every one of R/W/X that the VS stage, the G stage and vPMP, when
+    /// active, all grant; so a TLB entry filled from it serves loads, stores and fetches alike),
+    /// and whether the page may be cached (vPMP, when active, must grant the requested access on
+    /// all of it).
     pub(crate) fn translate_virt<M: Memory>(
         &mut self,
         mem: &mut M,
@@ -132,8 +134,8 @@ impl Hart {
         let need = if x.lx { pmp::X } else { acc.need() };
         let vsatp = self.csr.h.vsatp;
         let mode = vsatp >> 60;
-        let gpa = if mode == 0 {
-            va
+        let (gpa, vs_perm) = if mode == 0 {
+            (va, pmp::R | pmp::W | pmp::X)
         } else {
             let vs = self.csr.h.vsstatus;
             let w = Walk {
@@ -147,20 +149,52 @@ impl Hart {
             if perm & need != need {
                 return Err(Exc::new(acc.page_fault(), va));
             }
-            gpa
+            (gpa, perm)
         };
         let a = model_access(acc, x.lx);
-        let pa = self.gstage(mem, &x.g, gpa, a, size).map_err(|f| {
+        // The G-stage PTEs read for this access (at most one per level): the other access kinds
+        // are then checked against the same entries, with no further memory access.
+        let mut seen = [(u64::MAX, 0u64); 4];
+        let mut nseen = 0;
+        let pmp = &self.pmp;
+        let res = s2::translate(x.g.gatp, gpa, a, x.g.mxr, size, x.g.vpmp.as_ref(), |addr| {
+            if pmp.perms(addr, 8, Priv::S) & pmp::R == 0 {
+                return None;
+            }
+            let v = mem.load(addr, 8).ok()?;
+            if nseen < seen.len() {
+                seen[nseen] = (addr, v);
+                nseen += 1;
+            }
+            Some(v)
+        });
+        let pa = res.map_err(|f| {
             if f == Stage2Fault::GuestPage {
                 self.fault_x.gpa = gpa;
             }
             Exc::new(f.cause(a), va)
         })?;
-        // Cache the page only if vPMP (when active) grants the whole page.
-        let whole = match &x.g.vpmp {
-            Some(v) => s2::vpmp_allows(v, pa & !0xfff, 4096, a.perm_bit()),
-            None => true,
-        };
-        Ok((pa, need, whole))
+        if x.lx || x.hyp {
+            // HLV/HLVX/HSV never fill the TLB: the requested permission is all that matters.
+            return Ok((pa, need, false));
+        }
+        // Whole-page permissions: each kind the VS stage grants, re-checked through the G stage
+        // (same walk, recorded PTEs) and vPMP over the whole page.
+        let (gpage, ppage) = (gpa & !0xfff, pa & !0xfff);
+        let mut perm = 0u8;
+        for (bit, kind) in [(pmp::R, s2::Access::Load), (pmp::W, s2::Access::Store), (pmp::X, s2::Access::Fetch)] {
+            if vs_perm & bit == 0 {
+                continue;
+            }
+            let r = s2::translate(x.g.gatp, gpage, kind, x.g.mxr, 4096, x.g.vpmp.as_ref(), |addr| {
+                seen[..nseen].iter().find(|&&(a, _)| a == addr).map(|&(_, v)| v)
+            });
+            if r == Ok(ppage) {
+                perm |= bit;
+            }
+        }
+        // The access itself was granted (`need`); the entry is cached only if `need` holds on the
+        // whole page.
+        Ok((pa, perm | need, perm & need == need))
     }
 }

@@ -32,6 +32,13 @@ impl Ram {
     pub(super) fn r64(&mut self, pa: u64) -> u64 {
         self.load(pa, 8).unwrap()
     }
+    /// The same contents on the platform's bus (for benchmarks: the memory the machine uses).
+    pub(super) fn into_bus(self) -> crate::platform::bus::Bus {
+        let mut ram = crate::platform::ram::Ram::new(BASE, self.data.len() as u64).unwrap();
+        ram.write_bytes(BASE, &self.data).unwrap();
+        crate::platform::bus::Bus::new(ram)
+    }
+
     pub(super) fn prog(&mut self, pa: u64, words: &[u32]) {
         for (k, w) in words.iter().enumerate() {
             self.w32(pa + 4 * k as u64, *w);
@@ -781,6 +788,8 @@ fn lr_sc_amo() {
 }
 
 /// Throughput check: `cargo test -p dvsim --release --lib -- --ignored --nocapture speed`.
+/// The hart runs in batches of 100 steps (`Cpu::run_batch`, as the machine's loop does) against
+/// the platform's bus and RAM.
 #[test]
 #[ignore]
 fn speed() {
@@ -792,16 +801,55 @@ fn speed() {
         op(0, 0, 7, 7, 6),
         enc_b(-16, 0, 5, 1), // bne x5, x0, -16
     ];
-    let (mut h, mut m) = s_mode_vm(&prog, RWX | PTE_A | PTE_D);
+    let (mut h, m) = s_mode_vm(&prog, RWX | PTE_A | PTE_D);
+    let mut bus = m.into_bus();
     h.set_reg(1, VA);
-    let n = 50_000_000u64;
+    let n = 100_000_000u64;
     let t = std::time::Instant::now();
-    for _ in 0..n {
-        step(&mut h, &mut m);
+    let mut done = 0;
+    while done < n {
+        done += h.run_batch(&mut bus, InterruptLines::default(), 0, 100).0;
     }
     let dt = t.elapsed().as_secs_f64();
     eprintln!("{:.1} MIPS", n as f64 / dt / 1e6);
     assert_eq!(h.instret(), n);
+}
+
+#[test]
+fn batches_see_code_writes_and_stop_for_csr_writes() {
+    // sw x2, 8(x3) rewrites the instruction at BASE+8, which runs next in the same batch: the
+    // decode cache must not serve the old decoding.
+    let prog = [store(2, 2, 3, 8), addi(4, 0, 1), addi(1, 0, 1), LOOP];
+    let (mut h, mut m) = setup(&prog);
+    h.x[3] = BASE;
+    h.x[2] = addi(1, 0, 1) as u64;
+    assert_eq!(h.run_batch(&mut m, InterruptLines::default(), 0, 10), (10, StepOutcome::Retired));
+    assert_eq!(h.reg(1), 1);
+    h.x[2] = addi(1, 0, 7) as u64;
+    h.set_pc(BASE);
+    assert_eq!(h.run_batch(&mut m, InterruptLines::default(), 0, 10), (10, StepOutcome::Retired));
+    assert_eq!(h.reg(1), 7, "the rewritten instruction ran");
+    assert_eq!(h.instret(), 20);
+
+    // A CSR write ends the batch; the timer interrupt it enables is taken before the next
+    // instruction (mepc = the instruction after the csrrs).
+    let prog = [csrrs(0, num::MIE, 5), addi(1, 0, 1), LOOP];
+    let (mut h, mut m) = setup(&prog);
+    csrw(&mut h, num::MTVEC, BASE + 0x800);
+    csrw(&mut h, num::MSTATUS, csr::MSTATUS_MIE);
+    h.x[5] = 1 << cause::IRQ_MTI;
+    let lines = InterruptLines { mtip: true, ..Default::default() };
+    assert_eq!(h.run_batch(&mut m, lines, 0, 100), (1, StepOutcome::Retired));
+    assert_eq!(h.run_batch(&mut m, lines, 0, 100), (1, StepOutcome::Trapped));
+    assert_eq!((h.csr.mcause, h.csr.mepc, h.reg(1)), (1 << 63 | cause::IRQ_MTI, BASE + 4, 0));
+
+    // A trap ends the batch too, and WFI reports Waiting at once.
+    let (mut h, mut m) = setup(&[addi(1, 0, 1), ECALL]);
+    csrw(&mut h, num::MTVEC, BASE + 0x800);
+    assert_eq!(h.run_batch(&mut m, InterruptLines::default(), 0, 100), (2, StepOutcome::Trapped));
+    let (mut h, mut m) = setup(&[addi(1, 0, 1), WFI, LOOP]);
+    assert_eq!(h.run_batch(&mut m, InterruptLines::default(), 0, 100), (2, StepOutcome::Waiting));
+    assert_eq!(h.run_batch(&mut m, InterruptLines::default(), 0, 100), (1, StepOutcome::Waiting));
 }
 
 #[test]

@@ -187,6 +187,49 @@ fn two_stage_guest_page_faults() {
 }
 
 #[test]
+fn two_stage_tlb_keeps_each_stage_permission_and_hfence_remaps() {
+    // Guest (VS, vsatp Bare): GPA 0x4000_0000 is a 2 MiB G-stage page → PA BASE+0x40_0000,
+    // read-only. A load fills the TLB; the store to the same page must still fault (the entry
+    // may only grant what both stages grant).
+    const HFENCE_GVMA: u32 = 0x6200_0073;
+    let (mut h, mut m) = hs(&[lui(6, 0x4000_0000), load(3, 5, 6, 0), super::tests::store(3, 7, 6, 8), LOOP]);
+    m.prog(BASE + 0x100, &[HFENCE_GVMA, LOOP]);
+    let hgatp = gstage_identity(&mut m);
+    let l1 = BASE + 0x34_0000;
+    m.w64(GROOT + 8, pte(l1, 0));
+    m.w64(l1, pte(BASE + 0x40_0000, 0x2 | PTE_U | PTE_A));
+    m.w64(BASE + 0x40_0000, 11);
+    m.w64(BASE + 0x60_0000, 22);
+    h.set_mode(Priv::M, false);
+    csrw(&mut h, hnum::HGATP, hgatp);
+    h.set_mode(Priv::S, true);
+    h.x[7] = 99;
+    run_n(&mut h, &mut m, 2);
+    assert_eq!(h.x[5], 11);
+    assert_eq!(step(&mut h, &mut m), StepOutcome::Trapped);
+    assert_eq!((h.csr.mcause, h.csr.mtval), (cause::STORE_GUEST_PAGE_FAULT, 0x4000_0008));
+    // Remap to BASE+0x60_0000 with write permission; HS runs hfence.gvma; the guest then loads
+    // and stores through the new mapping.
+    m.w64(l1, pte(BASE + 0x60_0000, RWX | PTE_U | PTE_A | PTE_D));
+    h.set_mode(Priv::S, false);
+    h.set_pc(BASE + 0x100);
+    assert_eq!(step(&mut h, &mut m), StepOutcome::Retired);
+    h.set_mode(Priv::S, true);
+    h.set_pc(BASE + 4);
+    run_n(&mut h, &mut m, 2);
+    assert_eq!(h.x[5], 22, "the new G-stage mapping after hfence.gvma");
+    assert_eq!(m.r64(BASE + 0x60_0008), 99);
+    assert_eq!(m.r64(BASE + 0x40_0008), 0);
+    assert_eq!(h.pc, BASE + 12);
+}
+
+fn run_n(h: &mut Hart, m: &mut Ram, n: usize) {
+    for _ in 0..n {
+        assert_eq!(step(h, m), StepOutcome::Retired);
+    }
+}
+
+#[test]
 fn hlv_from_hs_and_hu() {
     let (mut h, mut m) = hs(&[hlv_d(5, 6, false), hlv_d(7, 6, true)]);
     let g = gstage_identity(&mut m);
@@ -463,10 +506,12 @@ fn speed_two_stage() {
     h.csr.h.vsatp = vsatp;
     h.set_mode(Priv::S, true);
     h.set_reg(1, super::tests::VA);
-    let n = 50_000_000u64;
+    let mut bus = m.into_bus();
+    let n = 100_000_000u64;
     let t = std::time::Instant::now();
-    for _ in 0..n {
-        step(&mut h, &mut m);
+    let mut done = 0;
+    while done < n {
+        done += h.run_batch(&mut bus, InterruptLines::default(), 0, 100).0;
     }
     let dt = t.elapsed().as_secs_f64();
     eprintln!("{:.1} MIPS (VS-mode, two-stage)", n as f64 / dt / 1e6);

@@ -2,9 +2,10 @@
 //! registered over address ranges; overlapping registrations are refused. RAM is not a device: the
 //! bus checks it first and accesses it directly, so loads, stores and fetches that hit RAM (nearly
 //! all of them) never pay for dynamic dispatch. The bus also keeps the LR/SC reservations of all
-//! harts and watches the HTIF `tohost` word (platform.md, "Memory map" and "HTIF"), and owns the
+//! harts and watches the HTIF `tohost` word (platform.md, "Memory map" and "HTIF"), owns the
 //! machine-wide DV-Ext vIPI bitmap (dvext.md §6.2), which harts reach through [`Memory::vipi`] and
-//! M-mode software through its CLINT mirror at +0x15000 (dvext.md §6.3).
+//! M-mode software through its CLINT mirror at +0x15000 (dvext.md §6.3), and serves the per-hart
+//! `vtimecmp`/`vtimectl`/`vcpuid` mirrors from snapshots (see `DvMirrors`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,6 +16,7 @@ use dvext_model::vipi::VipiBitmap;
 use super::clint::CLINT_BASE;
 use super::htif::Htif;
 use super::ram::Ram;
+use crate::cpu::DvMirrorReg;
 use crate::memory::{BusError, Memory, Size};
 
 /// A memory-mapped device. Offsets are relative to the start of the device's range; an access never
@@ -52,6 +54,26 @@ const GRANULE_MASK: u64 = !7;
 pub const VIPI_MIRROR: u64 = CLINT_BASE + 0x1_5000;
 const VIPI_MIRROR_END: u64 = VIPI_MIRROR + 4 * 8;
 
+/// The per-hart DV-Ext mirrors in the CLINT window (dvext.md §6.3): `vtimecmp` (8 bytes per hart),
+/// `vtimectl` (4 bytes per hart) and `vcpuid` (8 bytes per hart).
+pub const VTIMECMP_MIRROR: u64 = CLINT_BASE + 0x1_0000;
+pub const VTIMECTL_MIRROR: u64 = CLINT_BASE + 0x1_0800;
+pub const VCPUID_MIRROR: u64 = CLINT_BASE + 0x1_5800;
+/// Each per-hart mirror array spans 0x800 bytes of the window.
+const MIRROR_SPAN: u64 = 0x800;
+
+/// The bus side of the per-hart mirrors. Their state is each hart's `DvCsrs`, which a device
+/// access cannot reach while a hart runs, so the bus keeps a snapshot per hart (republished by the
+/// machine after every batch of that hart; batches end at every device access and CSR
+/// instruction, so a snapshot is never stale when read) and queues writes, which the machine
+/// applies to the target hart (with the CSR's WARL rules) before any hart runs on.
+#[derive(Default)]
+struct DvMirrors {
+    /// Per hart: (vtimecmp, vtimectl, vcpuid), `None` for a hart without DV-Ext.
+    snap: Vec<Option<[u64; 3]>>,
+    pending: Vec<(usize, DvMirrorReg, u64)>,
+}
+
 pub struct Bus {
     pub ram: Ram,
     /// Sorted by base, non-overlapping.
@@ -62,8 +84,10 @@ pub struct Bus {
     htif: Option<Htif>,
     /// The machine-wide vIPI pending bitmap (dvext.md §6.2).
     vipi: VipiBitmap,
-    /// Set by every device access: the machine then recomputes interrupt lines (devices change
-    /// their outputs only when accessed or ticked).
+    dv: DvMirrors,
+    /// Set by every device access and by stores to HTIF `tohost`: the machine then checks for an
+    /// exit request and recomputes interrupt lines (devices change their outputs only when
+    /// accessed or ticked), and a hart's batch ends ([`Memory::batch_break`]).
     mmio_touched: bool,
 }
 
@@ -76,6 +100,7 @@ impl Bus {
             any_reservation: false,
             htif: None,
             vipi: VipiBitmap::default(),
+            dv: DvMirrors::default(),
             mmio_touched: false,
         }
     }
@@ -119,6 +144,48 @@ impl Bus {
         std::mem::take(&mut self.mmio_touched)
     }
 
+    /// Publishes `hart`'s current mirror values (`None`: the hart has no DV-Ext).
+    #[inline]
+    pub fn publish_dv(&mut self, hart: usize, regs: Option<[u64; 3]>) {
+        if self.dv.snap.len() <= hart {
+            self.dv.snap.resize(hart + 1, None);
+        }
+        self.dv.snap[hart] = regs;
+    }
+
+    /// True if mirror writes wait to be applied ([`Bus::take_dv_writes`]).
+    #[inline(always)]
+    pub fn dv_writes_pending(&self) -> bool {
+        !self.dv.pending.is_empty()
+    }
+
+    /// The queued mirror writes, oldest first: (hart, register, value before WARL).
+    pub fn take_dv_writes(&mut self) -> Vec<(usize, DvMirrorReg, u64)> {
+        std::mem::take(&mut self.dv.pending)
+    }
+
+    /// The hart, register and byte shift of a per-hart mirror access, if `pa` is in one of the
+    /// three arrays. `vtimecmp` and `vcpuid` take naturally aligned 4- and 8-byte accesses (as
+    /// `mtimecmp`), `vtimectl` 4-byte ones; other sizes, and slots of harts that do not exist
+    /// or have no DV-Ext, fault.
+    fn dv_slot(&self, pa: u64, size: u8) -> Option<Result<(usize, DvMirrorReg, u64), BusError>> {
+        let (reg, off, width) = if (VTIMECMP_MIRROR..VTIMECMP_MIRROR + MIRROR_SPAN).contains(&pa) {
+            (DvMirrorReg::Vtimecmp, pa - VTIMECMP_MIRROR, 8)
+        } else if (VTIMECTL_MIRROR..VTIMECTL_MIRROR + MIRROR_SPAN).contains(&pa) {
+            (DvMirrorReg::Vtimectl, pa - VTIMECTL_MIRROR, 4)
+        } else if (VCPUID_MIRROR..VCPUID_MIRROR + MIRROR_SPAN).contains(&pa) {
+            (DvMirrorReg::Vcpuid, pa - VCPUID_MIRROR, 8)
+        } else {
+            return None;
+        };
+        let (hart, shift) = ((off / width) as usize, off % width);
+        let size_ok = matches!(size, 4 | 8) && u64::from(size) <= width && off.is_multiple_of(u64::from(size));
+        if !size_ok || !matches!(self.dv.snap.get(hart), Some(Some(_))) {
+            return Some(Err(BusError::Unmapped));
+        }
+        Some(Ok((hart, reg, shift)))
+    }
+
     fn device_at(&mut self, pa: u64, size: u8) -> Option<(&mut Region, u64)> {
         let i = self.regions.partition_point(|r| r.base <= pa).checked_sub(1)?;
         let r = &mut self.regions[i];
@@ -152,6 +219,11 @@ impl Bus {
             let v = self.vipi.words[word] >> (shift * 8);
             return Ok(if size == 8 { v } else { v & 0xffff_ffff });
         }
+        if let Some(slot) = self.dv_slot(pa, size) {
+            let (hart, reg, shift) = slot?;
+            let v = self.dv.snap[hart].map_or(0, |r| r[reg as usize]) >> (shift * 8);
+            return Ok(if size == 8 { v } else { v & 0xffff_ffff });
+        }
         let (r, off) = self.device_at(pa, size).ok_or(BusError::Unmapped)?;
         r.device.read(off, size).ok_or(BusError::Unmapped)
     }
@@ -164,6 +236,18 @@ impl Bus {
             let mask = if size == 8 { u64::MAX } else { 0xffff_ffff << (shift * 8) };
             let old = self.vipi.words[word];
             self.vipi.words[word] = (old & !mask) | ((value << (shift * 8)) & mask);
+            return Ok(());
+        }
+        if let Some(slot) = self.dv_slot(pa, size) {
+            let (hart, reg, shift) = slot?;
+            let Some(regs) = self.dv.snap[hart].as_mut() else { return Err(BusError::Unmapped) };
+            let old = regs[reg as usize];
+            let mask = if size == 8 { u64::MAX } else { 0xffff_ffff << (shift * 8) };
+            let new = (old & !mask) | ((value << (shift * 8)) & mask);
+            // The snapshot holds the value before WARL until the machine applies the write and
+            // republishes (before anything can read it: the batch ends here).
+            regs[reg as usize] = new;
+            self.dv.pending.push((hart, reg, new));
             return Ok(());
         }
         let (r, off) = self.device_at(pa, size).ok_or(BusError::Unmapped)?;
@@ -216,6 +300,11 @@ impl Memory for Bus {
             Some(off) => {
                 self.ram.store_at(off, size, value);
                 if let Some(htif) = &mut self.htif {
+                    let t = htif.tohost();
+                    if pa < t.wrapping_add(8) && t < pa + u64::from(size) {
+                        // The machine must look at the exit request before the hart goes on.
+                        self.mmio_touched = true;
+                    }
                     htif.observe_store(&mut self.ram, pa, size);
                 }
                 Ok(())
@@ -232,6 +321,12 @@ impl Memory for Bus {
         }
     }
 
+    #[inline(always)]
+    fn fetch32(&mut self, pa: u64) -> Option<u32> {
+        let off = self.ram.offset_of(pa, 4)?;
+        Some(self.ram.load_at(off, 4) as u32)
+    }
+
     fn reserve(&mut self, hart: usize, pa: u64) {
         if self.reservations.len() <= hart {
             self.reservations.resize(hart + 1, None);
@@ -244,6 +339,12 @@ impl Memory for Bus {
     fn check_reservation(&mut self, hart: usize, pa: u64) -> bool {
         let Some(r) = self.reservations.get_mut(hart) else { return false };
         r.take() == Some(pa & GRANULE_MASK)
+    }
+
+    /// A device was accessed or HTIF `tohost` written since the machine last looked.
+    #[inline(always)]
+    fn batch_break(&self) -> bool {
+        self.mmio_touched
     }
 
     /// One bitmap for the whole machine, so a doorbell set by one hart is seen by every other
@@ -326,6 +427,44 @@ mod tests {
         assert_eq!(b.load(VIPI_MIRROR + 2, 4), Err(BusError::Unmapped), "misaligned");
         assert_eq!(b.load(VIPI_MIRROR, 1), Err(BusError::Unmapped), "byte access");
         assert_eq!(b.load(VIPI_MIRROR + 32, 8), Err(BusError::Unmapped), "past vipi3, no CLINT here");
+    }
+
+    #[test]
+    fn dv_mirror_snapshots_and_queued_writes() {
+        let mut b = bus();
+        b.publish_dv(0, Some([10, 1, 0]));
+        b.publish_dv(1, Some([u64::MAX, 0, 7]));
+        b.publish_dv(2, None);
+        assert_eq!(b.load(VTIMECMP_MIRROR, 8), Ok(10));
+        assert_eq!(b.load(VTIMECMP_MIRROR + 12, 4), Ok(0xffff_ffff));
+        assert_eq!(b.load(VTIMECTL_MIRROR, 4), Ok(1));
+        assert_eq!(b.load(VCPUID_MIRROR + 8, 8), Ok(7));
+        // Faults: wrong sizes, misaligned, an 8-byte vtimectl, harts without DV-Ext or absent.
+        assert_eq!(b.load(VTIMECMP_MIRROR + 4, 8), Err(BusError::Unmapped));
+        assert_eq!(b.load(VTIMECMP_MIRROR, 2), Err(BusError::Unmapped));
+        assert_eq!(b.load(VTIMECTL_MIRROR, 8), Err(BusError::Unmapped));
+        assert_eq!(b.load(VTIMECMP_MIRROR + 16, 8), Err(BusError::Unmapped), "hart 2: no DV-Ext");
+        assert_eq!(b.load(VCPUID_MIRROR + 24, 8), Err(BusError::Unmapped), "hart 3 does not exist");
+        assert_eq!(b.store(0, VTIMECTL_MIRROR + 8, 4, 1), Err(BusError::Unmapped));
+        assert!(!b.dv_writes_pending());
+        // Writes: queued (4-byte halves merged into the 64-bit value) and visible at once.
+        b.store(0, VTIMECMP_MIRROR + 8, 4, 0x1234).unwrap();
+        b.store(0, VTIMECMP_MIRROR + 12, 4, 0).unwrap();
+        b.store(1, VCPUID_MIRROR, 8, 0x1ff).unwrap();
+        b.store(1, VTIMECTL_MIRROR + 4, 4, 3).unwrap();
+        assert_eq!(b.load(VTIMECMP_MIRROR + 8, 8), Ok(0x1234));
+        assert!(b.dv_writes_pending());
+        assert_eq!(
+            b.take_dv_writes(),
+            [
+                (1, DvMirrorReg::Vtimecmp, 0xffff_ffff_0000_1234),
+                (1, DvMirrorReg::Vtimecmp, 0x1234),
+                (0, DvMirrorReg::Vcpuid, 0x1ff),
+                (1, DvMirrorReg::Vtimectl, 3),
+            ]
+        );
+        assert!(!b.dv_writes_pending());
+        assert!(b.take_mmio_touched());
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! It drives MSIP and MTIP of every hart.
 //!
 //! `mtime` is not wall-clock time: the machine advances it from the instruction stream (see
-//! `machine.rs`), so runs are reproducible. Of the DV-Ext mirror at +0x10000 (dvext.md §6.3), the
-//! bus serves `vipi0..3` (+0x15000) itself, since the vIPI bitmap is machine-wide bus state; the
-//! per-hart `vtimecmp`, `vtimectl` and `vcpuid` mirrors are hart state the platform cannot reach
-//! through the hart's API, so accesses there fault for now.
+//! `machine.rs`), so runs are reproducible. The DV-Ext mirror at +0x10000 (dvext.md §6.3) is
+//! served by the bus ahead of this device: `vipi0..3` (+0x15000) from the machine-wide vIPI
+//! bitmap, the per-hart `vtimecmp` (+0x10000), `vtimectl` (+0x10800) and `vcpuid` (+0x15800) from
+//! per-hart snapshots the machine keeps current (`bus.rs`, `DvMirrors`). The rest of
+//! +0x10000..+0x20000 faults.
 
 use super::bus::Device;
 use crate::memory::InterruptLines;

@@ -16,10 +16,11 @@
 //! * stores: every physical store the instruction made, as `m<addr>:<size>=<value>`;
 //! * traps: `trap <cause> <tval>` and the trap CSRs of the level that took it.
 //!
+//! The bits of a trapped instruction come from the hart ([`Traced::last_trapped`]) whenever it
+//! fetched them; for an interrupt (taken before the fetch) or a fetch fault they are read back
+//! from RAM or the boot ROM when fetch is untranslated, else `insn` is `00000000`.
+//!
 //! Known gaps (the hart API does not expose them; see docs/dvsim.md):
-//! * the instruction bits of a trapped instruction are known only for illegal-instruction traps
-//!   (from `xtval`) or when the pc is in RAM or the boot ROM and no translation applies (read back
-//!   physically); otherwise `insn` is `00000000`;
 //! * floating-point registers (`f<n>=`) and implicit CSR updates other than those above (`fflags`,
 //!   `mstatus.FS`, counter increments, CSR side effects of a CSR write on another CSR) are not
 //!   logged.
@@ -39,6 +40,9 @@ pub trait Traced: Cpu {
     fn privilege(&self) -> (Priv, bool);
     /// pc and raw bits of the last instruction that retired.
     fn last_retired(&self) -> (u64, u32);
+    /// Raw bits of the instruction behind the last trap, if one was fetched (not for an
+    /// interrupt or a fetch fault).
+    fn last_trapped(&self) -> Option<u32>;
     /// A CSR as M-mode software reads it; `None` if not implemented.
     fn csr(&self, addr: u16) -> Option<u64>;
 }
@@ -50,6 +54,9 @@ impl Traced for Hart {
     fn last_retired(&self) -> (u64, u32) {
         Hart::last_retired(self)
     }
+    fn last_trapped(&self) -> Option<u32> {
+        Hart::last_trapped(self)
+    }
     fn csr(&self, addr: u16) -> Option<u64> {
         Hart::csr(self, addr)
     }
@@ -57,7 +64,15 @@ impl Traced for Hart {
 
 /// How the run loop steps one hart: plainly, or while writing the commit log.
 pub(crate) trait Stepper<C: Cpu> {
-    fn step(&mut self, hart: &mut C, bus: &mut Bus, lines: InterruptLines, mtime: u64) -> StepOutcome;
+    /// Runs up to `budget` steps of `hart` ([`Cpu::run_batch`]); the log runs one at a time.
+    fn run(
+        &mut self,
+        hart: &mut C,
+        bus: &mut Bus,
+        lines: InterruptLines,
+        mtime: u64,
+        budget: u64,
+    ) -> (u64, StepOutcome);
 }
 
 /// The plain stepper: no log, no overhead.
@@ -65,8 +80,15 @@ pub(crate) struct Plain;
 
 impl<C: Cpu> Stepper<C> for Plain {
     #[inline(always)]
-    fn step(&mut self, hart: &mut C, bus: &mut Bus, lines: InterruptLines, mtime: u64) -> StepOutcome {
-        hart.step(bus, lines, mtime)
+    fn run(
+        &mut self,
+        hart: &mut C,
+        bus: &mut Bus,
+        lines: InterruptLines,
+        mtime: u64,
+        budget: u64,
+    ) -> (u64, StepOutcome) {
+        hart.run_batch(bus, lines, mtime, budget)
     }
 }
 
@@ -263,13 +285,17 @@ impl<W: Write> CommitLog<W> {
         // Where the trap went decides which CSRs it wrote (priv spec 3.1.6.1, 4.1.1; H 8.6.4).
         let (epc, cause, tval, extra): (u16, u16, u16, &[u16]) = match hart.privilege() {
             (Priv::M, _) => (0x341, 0x342, 0x343, &[MSTATUS, 0x34a, 0x34b]),
+            // A trap that ends in U (V=0) went to HU (DV-Ext, dvext.md §3).
+            (Priv::U, false) => (0x041, 0x042, 0x043, &[0x800, 0x843, 0x84a]),
             (_, false) => (0x141, 0x142, 0x143, &[MSTATUS, HSTATUS, 0x643, 0x64a]),
             (_, true) => (0x241, 0x242, 0x243, &[VSSTATUS]),
         };
         let pc = hart.csr(epc).unwrap_or(0);
         let cause_v = hart.csr(cause).unwrap_or(0);
         let tval_v = hart.csr(tval).unwrap_or(0);
-        let raw = if cause_v == ILLEGAL_INSN && tval_v != 0 {
+        let raw = if let Some(raw) = hart.last_trapped() {
+            raw
+        } else if cause_v == ILLEGAL_INSN && tval_v != 0 {
             tval_v as u32
         } else if untranslated(p, v, hart) {
             read_insn(bus, pc).unwrap_or(0)
@@ -317,7 +343,21 @@ fn read_insn(bus: &mut Bus, pc: u64) -> Option<u32> {
 }
 
 impl<C: Traced, W: Write> Stepper<C> for CommitLog<W> {
-    fn step(&mut self, hart: &mut C, bus: &mut Bus, lines: InterruptLines, mtime: u64) -> StepOutcome {
+    fn run(
+        &mut self,
+        hart: &mut C,
+        bus: &mut Bus,
+        lines: InterruptLines,
+        mtime: u64,
+        _budget: u64,
+    ) -> (u64, StepOutcome) {
+        (1, self.step(hart, bus, lines, mtime))
+    }
+}
+
+impl<W: Write> CommitLog<W> {
+    /// One logged step: the hart runs exactly one instruction (or takes an interrupt).
+    fn step<C: Traced>(&mut self, hart: &mut C, bus: &mut Bus, lines: InterruptLines, mtime: u64) -> StepOutcome {
         let id = hart.hartid();
         if self.waiting.len() <= id {
             self.waiting.resize(id + 1, false);
@@ -359,6 +399,39 @@ mod tests {
         assert_eq!(int_dest(0x8d0d), Some(10)); // c.sub a0, a1
         assert_eq!(int_dest(0x0000), None); // illegal
         assert_eq!(int_dest(0x1000_0073 | (2 << 7)), None); // sret-like SYSTEM f3 = 0
+    }
+
+    /// A trapped instruction's line carries its bits even when fetch is translated (here V=1,
+    /// where the old read-back could not apply), and an interrupt's line has no stale bits.
+    #[test]
+    fn trapped_instruction_bits() {
+        use crate::hart::csr::{num, CsrOp};
+        use crate::platform::ram::{Ram, RAM_BASE};
+        let mut bus = Bus::new(Ram::new(RAM_BASE, 0x1_0000).unwrap());
+        // ecall; ld x5, 0(x0) (access fault: nothing at 0).
+        bus.ram.write_bytes(RAM_BASE, &[0x73, 0, 0, 0, 0x83, 0x32, 0, 0]).unwrap();
+        let mut h = Hart::new(0);
+        h.csr_access(num::PMPADDR0, CsrOp::Write, u64::MAX, true).unwrap();
+        h.csr_access(num::PMPCFG0, CsrOp::Write, 0x1f, true).unwrap();
+        h.csr_access(num::MTVEC, CsrOp::Write, RAM_BASE + 0x100, true).unwrap();
+        let mut log = CommitLog::new(Vec::new());
+        let none = InterruptLines::default();
+        for pc in [RAM_BASE, RAM_BASE + 4] {
+            h.set_mode(Priv::S, true);
+            h.set_pc(pc);
+            assert_eq!(log.run(&mut h, &mut bus, none, 0, 1), (1, StepOutcome::Trapped));
+        }
+        // An interrupt: machine timer, enabled, taken before the instruction at the handler.
+        h.csr_access(num::MIE, CsrOp::Write, 1 << 7, true).unwrap();
+        h.csr_access(num::MSTATUS, CsrOp::Set, 1 << 3, true).unwrap();
+        let mtip = InterruptLines { mtip: true, ..Default::default() };
+        assert_eq!(log.run(&mut h, &mut bus, mtip, 0, 1), (1, StepOutcome::Trapped));
+        let out = String::from_utf8(log.finish().unwrap()).unwrap();
+        let lines: Vec<_> = out.lines().collect();
+        assert!(lines[0].starts_with("0 S1 0000000080000000 00000073 trap 000000000000000a "), "{}", lines[0]);
+        assert!(lines[1].starts_with("0 S1 0000000080000004 00003283 trap 0000000000000005 "), "{}", lines[1]);
+        // M-mode, untranslated: the bits at the handler (zeros in RAM) are read back.
+        assert!(lines[2].starts_with("0 M0 0000000080000100 00000000 trap 8000000000000007 "), "{}", lines[2]);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct FdtParams<'a> {
     /// `riscv,isa`, e.g. "rv64imac_zicsr_zifencei".
     pub isa: &'a str,
     pub bootargs: Option<&'a str>,
+    /// `linux,initrd-start` / `linux,initrd-end` in `/chosen` (QEMU's `-initrd`).
+    pub initrd: Option<(u64, u64)>,
 }
 
 const PH_PLIC: u32 = 1;
@@ -71,6 +73,10 @@ fn build(p: &FdtParams) -> std::result::Result<Vec<u8>, vm_fdt::Error> {
     f.property_string("stdout-path", &format!("/soc/serial@{UART_BASE:x}"))?;
     if let Some(args) = p.bootargs {
         f.property_string("bootargs", args)?;
+    }
+    if let Some((start, end)) = p.initrd {
+        f.property_u64("linux,initrd-start", start)?;
+        f.property_u64("linux,initrd-end", end)?;
     }
     f.end_node(chosen)?;
 
@@ -177,8 +183,16 @@ mod tests {
     #[test]
     fn blob_has_header_and_nodes() {
         let isa = "rv64imac_zicsr_zifencei";
-        let fdt = build_fdt(&FdtParams { harts: 2, ram_base: 0x8000_0000, ram_size: 256 << 20, isa, bootargs: None })
-            .unwrap();
+        let fdt = build_fdt(&FdtParams {
+            harts: 2,
+            ram_base: 0x8000_0000,
+            ram_size: 256 << 20,
+            isa,
+            bootargs: None,
+            initrd: None,
+        })
+        .unwrap();
+        assert!(!contains(&fdt, "linux,initrd-start"));
         assert_eq!(&fdt[0..4], &[0xd0, 0x0d, 0xfe, 0xed]);
         let total = u32::from_be_bytes(fdt[4..8].try_into().unwrap()) as usize;
         assert_eq!(total, fdt.len());
@@ -203,6 +217,25 @@ mod tests {
         ] {
             assert!(contains(&fdt, s), "{s} missing");
         }
+    }
+
+    #[test]
+    fn initrd_range_is_in_chosen() {
+        let p = |initrd| FdtParams {
+            harts: 1,
+            ram_base: 0x8000_0000,
+            ram_size: 256 << 20,
+            isa: "rv64imac",
+            bootargs: None,
+            initrd,
+        };
+        let fdt = build_fdt(&p(Some((0x8f00_0000, 0x8f12_3456)))).unwrap();
+        assert!(contains(&fdt, "linux,initrd-start") && contains(&fdt, "linux,initrd-end"));
+        let be = |v: u64| v.to_be_bytes();
+        assert!(fdt.windows(8).any(|w| w == be(0x8f00_0000)), "start value");
+        assert!(fdt.windows(8).any(|w| w == be(0x8f12_3456)), "end value");
+        // The placement in Platform::boot relies on the range not changing the blob's size.
+        assert_eq!(fdt.len(), build_fdt(&p(Some((0, 0)))).unwrap().len());
     }
 
     #[test]

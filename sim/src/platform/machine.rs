@@ -2,10 +2,18 @@
 //! [`Machine`], which adds the harts and the run loop.
 //!
 //! Time: `mtime` is derived from the instruction stream, not the wall clock, so every run is
-//! reproducible. The loop steps each hart once per *round* (round-robin, one instruction each);
-//! `mtime` advances by 1 every [`MachineConfig::rounds_per_tick`] rounds (default
-//! [`DEFAULT_ROUNDS_PER_TICK`] = 100: a nominal 1 GHz, one-instruction-per-cycle hart against
-//! the 10 MHz `mtime` of platform.md).
+//! reproducible. Each hart runs [`MachineConfig::rounds_per_tick`] steps (default
+//! [`DEFAULT_ROUNDS_PER_TICK`] = 100: a nominal 1 GHz, one-instruction-per-cycle hart against the
+//! 10 MHz `mtime` of platform.md) per `mtime` tick, as if the loop stepped every hart once per
+//! *round*. It runs them in *slices*: within a tick, each hart in turn runs its steps in batches
+//! ([`Cpu::run_batch`]); a batch ends early at a trap, WFI, a CSR instruction, xRET, a fence
+//! or a device access, and after each batch the loop handles what the hart did (exit requests,
+//! interrupt lines, the CLINT's DV-Ext mirror) before that hart or any other goes on. With one
+//! hart this is exactly the one-step-per-round loop; with several, the harts' instructions within
+//! a tick interleave in slices instead of one by one (any interleaving is a legal execution; LR/SC
+//! reservations are still broken by other harts' stores through the bus), and a hart waiting in
+//! WFI rechecks its interrupts once per slice. The commit log runs the same loop one step per
+//! batch.
 //!
 //! WFI: when every hart reports [`StepOutcome::Waiting`] in a round, nothing can change until an
 //! event, so the loop skips ahead: to the next CLINT `mtimecmp` if one is armed, else by
@@ -56,6 +64,8 @@ pub struct MachineConfig {
     pub isa: String,
     pub rounds_per_tick: u64,
     pub bootargs: Option<String>,
+    /// An initial RAM disk (`--initrd`): placed just below the FDT and described in `/chosen`.
+    pub initrd: Option<Vec<u8>>,
 }
 
 impl Default for MachineConfig {
@@ -66,6 +76,7 @@ impl Default for MachineConfig {
             isa: "rv64imac_zicsr_zifencei".into(),
             rounds_per_tick: DEFAULT_ROUNDS_PER_TICK,
             bootargs: None,
+            initrd: None,
         }
     }
 }
@@ -150,19 +161,41 @@ impl Platform {
     /// maps the boot ROM that jumps to `start`. Returns the FDT address.
     pub fn boot(&mut self, start: u64) -> Result<u64> {
         let c = &self.config;
-        let fdt = build_fdt(&FdtParams {
+        let params = |initrd| FdtParams {
             harts: c.harts,
             ram_base: RAM_BASE,
             ram_size: c.ram_size,
             isa: &c.isa,
             bootargs: c.bootargs.as_deref(),
-        })?;
-        let Some(addr) = fdt_address(RAM_BASE, c.ram_size, fdt.len() as u64) else {
+            initrd,
+        };
+        // The initrd's range does not change the FDT's size, so place the FDT first.
+        let sized = build_fdt(&params(c.initrd.as_ref().map(|_| (0, 0))))?;
+        let Some(addr) = fdt_address(RAM_BASE, c.ram_size, sized.len() as u64) else {
             bail!("RAM ({} bytes) is too small for the FDT", c.ram_size);
         };
-        let end = addr + fdt.len() as u64;
-        if let Some(&(s, e)) = self.images.iter().flat_map(|i| &i.ranges).find(|&&(s, e)| s < end && addr < e) {
-            bail!("the loaded image at {s:#x}..{e:#x} overlaps the FDT at {addr:#x}; use more RAM");
+        let mut regions = vec![(addr, addr + sized.len() as u64, "the FDT")];
+        let initrd = match &c.initrd {
+            Some(bytes) => {
+                let len = bytes.len() as u64;
+                let start = addr.checked_sub(len).map(|s| s & !0xfff).filter(|&s| s >= RAM_BASE);
+                let Some(start) = start else {
+                    bail!("the initrd ({len} bytes) does not fit in RAM below the FDT; use more RAM");
+                };
+                regions.push((start, start + len, "the initrd"));
+                Some((start, start + len))
+            }
+            None => None,
+        };
+        let fdt = build_fdt(&params(initrd))?;
+        debug_assert_eq!(fdt.len(), sized.len());
+        for &(start, end, what) in &regions {
+            if let Some(&(s, e)) = self.images.iter().flat_map(|i| &i.ranges).find(|&&(s, e)| s < end && start < e) {
+                bail!("the loaded image at {s:#x}..{e:#x} overlaps {what} at {start:#x}..{end:#x}; use more RAM");
+            }
+        }
+        if let (Some((start, _)), Some(bytes)) = (initrd, &self.config.initrd) {
+            self.bus.ram.write_bytes(start, bytes)?;
         }
         self.bus.ram.write_bytes(addr, &fdt)?;
         self.bus.register("boot-rom", BOOT_ROM_BASE, BOOT_ROM_SIZE, Box::new(BootRom::new(start, addr)))?;
@@ -208,6 +241,10 @@ impl<C: Cpu> Machine<C> {
             rounds: 0,
             idle_without_event: 0,
         };
+        for h in 0..n {
+            let regs = m.harts[h].dv_mirror();
+            m.platform.bus.publish_dv(h, regs);
+        }
         m.refresh_lines();
         Ok(m)
     }
@@ -238,6 +275,36 @@ impl<C: Cpu> Machine<C> {
         self.platform.clint.borrow_mut().set_mtime(t);
         self.round_in_tick = 0;
         self.refresh_lines();
+    }
+
+    /// After a batch of hart `h`: applies queued CLINT-mirror writes to their harts and
+    /// republishes the values of every hart they changed and of `h` (its CSR instructions may
+    /// have changed them), so the bus's snapshots are current whenever a hart runs.
+    #[inline]
+    fn sync_dv_mirror(&mut self, h: usize) {
+        let bus = &mut self.platform.bus;
+        if bus.dv_writes_pending() {
+            for (k, reg, v) in bus.take_dv_writes() {
+                if let Some(hart) = self.harts.get_mut(k) {
+                    hart.dv_mirror_write(reg, v);
+                    bus.publish_dv(k, hart.dv_mirror());
+                }
+            }
+        }
+        bus.publish_dv(h, self.harts[h].dv_mirror());
+    }
+
+    /// Advances `mtime` by one. Only the CLINT's lines depend on time (every other device
+    /// changes its outputs only when accessed), so only they are recomputed.
+    fn tick(&mut self) {
+        let t = self.mtime.wrapping_add(1);
+        let mut clint = self.platform.clint.borrow_mut();
+        clint.set_mtime(t);
+        for (h, l) in self.lines.iter_mut().enumerate() {
+            clint.lines(h, l);
+        }
+        self.mtime = t;
+        self.round_in_tick = 0;
     }
 
     fn poll_console(&mut self) {
@@ -287,29 +354,58 @@ impl<C: Cpu> Machine<C> {
     }
 
     fn run_inner<S: Stepper<C>>(&mut self, max_insns: Option<u64>, stepper: &mut S) -> RunExit {
+        let n = self.harts.len() as u64;
         loop {
+            // A slice: each hart runs up to `budget` steps in turn, with the lines and mtime of
+            // this tick. The budget ends at the next mtime tick and at the next console poll, so
+            // each hart still runs exactly `rounds_per_tick` steps per tick (as one step per
+            // round did), and under an instruction limit no more than its share of what is left.
+            let rpt = self.platform.config.rounds_per_tick;
+            let mut budget = (rpt - self.round_in_tick).min(POLL_ROUNDS - self.rounds % POLL_ROUNDS);
+            if let Some(max) = max_insns {
+                let left = max.saturating_sub(self.instret()).max(1);
+                budget = budget.min(left.div_ceil(n));
+            }
             let mut all_wait = true;
-            for (h, hart) in self.harts.iter_mut().enumerate() {
-                let out = stepper.step(hart, &mut self.platform.bus, self.lines[h], self.mtime);
+            let mut slice = 1;
+            for h in 0..self.harts.len() {
+                let mut done = 0;
+                let out = loop {
+                    let (k, out) = stepper.run(
+                        &mut self.harts[h],
+                        &mut self.platform.bus,
+                        self.lines[h],
+                        self.mtime,
+                        budget - done,
+                    );
+                    done += k;
+                    self.sync_dv_mirror(h);
+                    if self.platform.bus.take_mmio_touched() {
+                        if let Some(e) = self.exit_request() {
+                            return e;
+                        }
+                        self.refresh_lines();
+                    } else if self.platform.bus.htif().is_some() {
+                        if let Some(e) = self.exit_request() {
+                            return e;
+                        }
+                    }
+                    // A waiting hart stays asleep for the rest of the slice: nothing it could
+                    // wake on changes until another hart runs or time advances.
+                    if out == StepOutcome::Waiting || done >= budget {
+                        break out;
+                    }
+                };
                 all_wait &= out == StepOutcome::Waiting;
+                slice = slice.max(done);
             }
-            if self.platform.bus.take_mmio_touched() {
-                if let Some(e) = self.exit_request() {
-                    return e;
-                }
-                self.refresh_lines();
-            } else if self.platform.bus.htif().is_some() {
-                if let Some(e) = self.exit_request() {
-                    return e;
-                }
+            let before = self.rounds;
+            self.rounds += slice;
+            self.round_in_tick += slice;
+            if self.round_in_tick >= rpt {
+                self.tick();
             }
-            self.rounds += 1;
-            self.round_in_tick += 1;
-            if self.round_in_tick >= self.platform.config.rounds_per_tick {
-                let t = self.mtime.wrapping_add(1);
-                self.set_mtime(t);
-            }
-            if self.rounds.is_multiple_of(POLL_ROUNDS) {
+            if self.rounds / POLL_ROUNDS != before / POLL_ROUNDS {
                 self.poll_console();
                 self.refresh_lines();
             }
@@ -358,5 +454,83 @@ impl<C: Cpu> Machine<C> {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hart::decode::{enc_b, enc_i, enc_j, enc_s};
+    use crate::hart::Hart;
+    use crate::platform::console::{QueueSource, VecSink};
+
+    fn lui(rd: u32, v: u32) -> u32 {
+        v & 0xffff_f000 | rd << 7 | 0x37
+    }
+    fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+        enc_i(imm, rs1, 0, rd, 0x13)
+    }
+    fn ld(f3: u32, rd: u32, rs1: u32, imm: i32) -> u32 {
+        enc_i(imm, rs1, f3, rd, 0x03)
+    }
+    fn st(f3: u32, rs2: u32, rs1: u32, imm: i32) -> u32 {
+        enc_s(imm, rs2, rs1, f3, 0x23)
+    }
+
+    fn machine(prog: &[u32], harts: usize) -> Machine<Hart> {
+        let cfg = MachineConfig { harts, ram_size: 16 << 20, ..Default::default() };
+        let mut p = Platform::new(cfg, Box::new(VecSink::default()), Box::new(QueueSource::default())).unwrap();
+        let bytes: Vec<u8> = prog.iter().flat_map(|w| w.to_le_bytes()).collect();
+        p.bus.ram.write_bytes(RAM_BASE, &bytes).unwrap();
+        p.boot(RAM_BASE).unwrap();
+        Machine::new(p, (0..harts).map(Hart::new).collect()).unwrap()
+    }
+
+    /// Hart 0 programs hart 1's vtimecmp, vcpuid and vtimectl and its own vcpuid through the
+    /// CLINT mirror (dvext.md §6.3) and reads them back: WARL applied, 4-byte accesses,
+    /// an own-slot write visible to the very next instruction's CSR read.
+    #[test]
+    fn dv_clint_mirror_reaches_hart_state() {
+        let prog = [
+            enc_b(88, 0, 10, 1),          // 0: bne a0, x0, park
+            lui(5, 0x0201_0000),          // 4: x5 = vtimecmp mirror
+            addi(6, 0, 1234),             // 8
+            st(3, 6, 5, 8),               // 12: sd: hart 1 vtimecmp = 1234
+            ld(3, 7, 5, 8),               // 16: x7 = 1234
+            addi(6, 0, -1),               // 20
+            lui(8, 0x0201_6000),          // 24
+            st(3, 6, 8, -2040),           // 28: vcpuid[1] (0x0201_5808) = all ones
+            ld(3, 9, 8, -2040),           // 32: x9 = 0xff (8-bit WARL)
+            lui(11, 0x0201_1000),         // 36
+            addi(6, 0, 0xa1),             // 40
+            st(2, 6, 11, -2044),          // 44: vtimectl[1] (0x0201_0804) = 0xa1 → 0x21
+            addi(6, 0, 3),                // 48
+            st(2, 6, 11, -2044),          // 52: irq 1 is illegal: unchanged
+            ld(2, 12, 11, -2044),         // 56: x12 = 0x21
+            st(3, 6, 8, -2048),           // 60: own vcpuid (0x0201_5800) = 3
+            enc_i(0x482, 0, 2, 13, 0x73), // 64: csrr x13, vcpuid
+            lui(14, 0x0010_0000),         // 68: finisher
+            lui(15, 0x5000),              // 72
+            addi(15, 15, 0x555),          // 76
+            st(2, 15, 14, 0),             // 80: pass
+            enc_j(0, 0),                  // 84
+            enc_j(0, 0),                  // 88: park
+        ];
+        let mut m = machine(&prog, 2);
+        assert_eq!(m.run(Some(10_000)), RunExit::Pass);
+        let h0 = &m.harts[0];
+        assert_eq!([h0.reg(7), h0.reg(9), h0.reg(12), h0.reg(13)], [1234, 0xff, 0x21, 3]);
+        assert_eq!(m.harts[1].dv_mirror(), Some([1234, 0x21, 0xff]));
+        assert_eq!(m.harts[0].dv_mirror(), Some([0, 0, 3]));
+    }
+
+    /// With one hart the batched loop runs exactly the steps of the old one-step-per-round
+    /// loop: mtime advances once per `rounds_per_tick` instructions.
+    #[test]
+    fn time_per_instruction_is_kept() {
+        let mut m = machine(&[enc_j(0, 0)], 1);
+        assert_eq!(m.run(Some(100_000)), RunExit::InsnLimit);
+        assert_eq!(m.harts[0].instret(), 100_000);
+        assert_eq!(m.mtime(), 100_000 / DEFAULT_ROUNDS_PER_TICK);
     }
 }
