@@ -191,6 +191,124 @@ pub mod enc {
     pub const fn hsv(f7: u32, rs2: u32, rs1: u32) -> u32 {
         sys_r(f7, rs2, rs1, 4, 0)
     }
+    /// hufence.vvma rs1, rs2 (dvext.md §4).
+    pub const fn hufence_vvma(rs1: u32, rs2: u32) -> u32 {
+        sys_r(0x51, rs2, rs1, 0, 0)
+    }
+    /// hufence.gvma rs1, rs2 (dvext.md §4).
+    pub const fn hufence_gvma(rs1: u32, rs2: u32) -> u32 {
+        sys_r(0x71, rs2, rs1, 0, 0)
+    }
+    /// hfence.gvma rs1, rs2 (H spec 8.3.2).
+    pub const fn hfence_gvma(rs1: u32, rs2: u32) -> u32 {
+        sys_r(0x31, rs2, rs1, 0, 0)
+    }
+    /// sfence.vma rs1, rs2.
+    pub const fn sfence_vma(rs1: u32, rs2: u32) -> u32 {
+        sys_r(0x09, rs2, rs1, 0, 0)
+    }
+    /// A load (`f3` 0 lb, 1 lh, 2 lw, 3 ld, 4 lbu, 5 lhu, 6 lwu): rd ← imm(rs1).
+    pub const fn load(f3: u32, rd: u32, rs1: u32, imm: i32) -> u32 {
+        ((imm as u32) & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | 0x03
+    }
+    /// A store (`f3` 0 sb, 1 sh, 2 sw, 3 sd): rs2 → imm(rs1).
+    pub const fn store(f3: u32, rs2: u32, rs1: u32, imm: i32) -> u32 {
+        let i = imm as u32;
+        ((i >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (i & 0x1f) << 7 | 0x23
+    }
+    /// jalr rd, imm(rs1)
+    pub const fn jalr(rd: u32, rs1: u32, imm: i32) -> u32 {
+        ((imm as u32) & 0xfff) << 20 | rs1 << 15 | rd << 7 | 0x67
+    }
+    /// jal rd, off (off even, within ±1 MiB)
+    pub const fn jal(rd: u32, off: i32) -> u32 {
+        let o = off as u32;
+        ((o >> 20) & 1) << 31
+            | ((o >> 1) & 0x3ff) << 21
+            | ((o >> 11) & 1) << 20
+            | ((o >> 12) & 0xff) << 12
+            | rd << 7
+            | 0x6f
+    }
+}
+
+/// Where a trap was recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    M,
+    HS,
+    HU,
+    VS,
+}
+
+/// Takes every trap record; returns the one trap recorded since the last call, failing check
+/// `id` if more than one level recorded one.
+pub fn take_one(id: u32) -> Option<(At, Trap)> {
+    let recs = [(At::M, trap::take_m()), (At::HS, trap::take_s()), (At::HU, trap::take_u()), (At::VS, trap::take_vs())];
+    let mut got = None;
+    for (at, r) in recs {
+        if let Some(r) = r {
+            if let Some((a0, r0)) = got {
+                crate::fail(id, format_args!("traps in both {a0:?} {r0:x?} and {at:?} {r:x?}"));
+            }
+            got = Some((at, r));
+        }
+    }
+    got
+}
+
+/// Fails check `id` unless exactly one trap was recorded, at `at` with `cause` (and `tval` when
+/// given); returns it.
+pub fn expect_at(id: u32, at: At, cause: u64, tval: Option<u64>) -> Trap {
+    match take_one(id) {
+        Some((a, t)) if a == at && t.cause == cause && tval.is_none_or(|v| v == t.tval) => t,
+        Some((a, t)) => {
+            crate::fail(id, format_args!("trap in {a:?} {t:x?}, expected {at:?} cause {cause:#x} tval {tval:x?}"))
+        }
+        None => crate::fail(id, format_args!("no trap, expected {at:?} cause {cause:#x}")),
+    }
+}
+
+/// Maps `gpa` → `pa` in the Sv39x4 (`levels` 3) or Sv48x4 (4) G-stage tree at `root` with a leaf
+/// at `leaf_level` (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB) and `flags` (V added),
+/// allocating intermediate tables; the root level has 11 index bits (the "x4").
+pub fn gmap(root: u64, levels: u32, leaf_level: u32, gpa: u64, pa: u64, flags: u64) {
+    use crate::vm::{peek, poke, pte, V};
+    let idx = |level: u32| {
+        let bits = if level == levels - 1 { 0x7ff } else { 0x1ff };
+        (gpa >> (12 + 9 * level)) & bits
+    };
+    let mut table = root;
+    let mut level = levels - 1;
+    while level > leaf_level {
+        let slot = table + 8 * idx(level);
+        let e = peek(slot);
+        table = if e & V != 0 {
+            (e >> 10) << 12
+        } else {
+            let t = crate::vm::page();
+            poke(slot, pte(t, V));
+            t
+        };
+        level -= 1;
+    }
+    poke(table + 8 * idx(level), pte(pa, flags | V));
+}
+
+/// The address of the G-stage (or VS-stage, `x4` false) PTE that maps `gpa` at `leaf_level`
+/// (tables must exist down to it).
+pub fn gpte_addr(root: u64, levels: u32, leaf_level: u32, gpa: u64, x4: bool) -> u64 {
+    let idx = |level: u32| {
+        let bits = if x4 && level == levels - 1 { 0x7ff } else { 0x1ff };
+        (gpa >> (12 + 9 * level)) & bits
+    };
+    let mut table = root;
+    let mut level = levels - 1;
+    while level > leaf_level {
+        table = (crate::vm::peek(table + 8 * idx(level)) >> 10) << 12;
+        level -= 1;
+    }
+    table + 8 * idx(level)
 }
 
 /// HU handler (runs in U with hstatus.HU = 1).

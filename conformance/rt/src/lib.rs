@@ -10,7 +10,9 @@
 //!
 //! What the runtime provides, so that each program stays small:
 //! * `_start`: stack, trap vectors and trap stacks, a PMP entry (15) granting S/U all of memory
-//!   (PMP is implemented, so without one S/U could touch nothing), zeroed .bss.
+//!   (PMP is implemented, so without one S/U could touch nothing), zeroed .bss. Only hart 0 runs
+//!   the test function; other harts get their own stacks and run the program's
+//!   [`secondary!`] entry, or park ([`smp`]).
 //! * Traps ([`trap`]): M- and S-mode handlers that record every trap (cause, tval, epc, the
 //!   privilege it came from) and by default skip the trapping instruction, so a test provokes a
 //!   trap and then inspects [`trap::take_m`] / [`trap::take_s`]. Hooks override this (timer
@@ -22,9 +24,11 @@
 #![no_std]
 
 pub mod console;
+pub mod hext;
 pub mod hyp;
 pub mod lower;
 pub mod probe;
+pub mod smp;
 pub mod trap;
 pub mod vm;
 
@@ -173,6 +177,8 @@ core::arch::global_asm!(
     .section .text.init, "ax", @progbits
     .globl _start
 _start:
+    csrr t0, mhartid
+    bnez t0, rt_secondary_start
     la sp, __stack_top
     la t0, __m_trap_stack_top
     csrw mscratch, t0
@@ -194,7 +200,12 @@ _start:
     sd zero, 0(t0)
     addi t0, t0, 8
     j 1b
-2:  call rt_start
+    /* .bss is ready: release the other harts (rt/src/smp.rs). */
+2:  fence rw, rw
+    la t0, rt_smp_go
+    li t1, 1
+    sd t1, 0(t0)
+    call rt_start
 
     .section .tohost, "aw", @progbits
     .balign 64
