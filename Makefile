@@ -6,15 +6,17 @@ CARGO ?= cargo
 GEN := $(CARGO) run --quiet --release -p dvext-hdl --bin dvext-gen --
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := verilator yosys
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: setup rtl check-fresh lint area demo test verify fmt clippy
+.PHONY: setup rtl check-fresh lint area demo demo-rtl test verify fmt clippy bench-exits
 
 FW_JUMP := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 UBOOT := /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
 
 ## Install the tools: Debian's verilator (5.x) and yosys, the firmware images the ISA model boots
-## (opensbi, u-boot-qemu), rustfmt and clippy, and the rustup target the bare-metal conformance
-## programs are built for.
+## (opensbi, u-boot-qemu), a font for the benchmark chart (fonts-dejavu-core), rustfmt and clippy,
+## and the rustup target the bare-metal programs (conformance suite, control plane, hypervisor,
+## guests) are built for.
 setup:
 	@missing=""; for p in $(APT_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -23,6 +25,8 @@ setup:
 	fi
 	@test -f $(FW_JUMP) -a -f $(UBOOT) || { echo "installing: opensbi u-boot-qemu"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq opensbi u-boot-qemu >/dev/null; }
+	@test -f $(FONT) || { echo "installing: fonts-dejavu-core"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-dejavu-core >/dev/null; }
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
 	@rustup target list --installed | grep -q '^riscv64imac-unknown-none-elf$$' || rustup target add riscv64imac-unknown-none-elf
 	@verilator --version | grep -q '^Verilator 5' || { echo "Verilator 5.x is required"; exit 1; }
@@ -47,13 +51,23 @@ area: setup
 
 fmt:
 	$(CARGO) fmt --all -- --check
+	cd conformance && $(CARGO) fmt --all -- --check
+	cd hypervisor/rv && $(CARGO) fmt --all -- --check
 
 clippy:
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	cd conformance && $(CARGO) clippy --release --quiet -- -D warnings
+	cd hypervisor/rv && $(CARGO) clippy --release --quiet -- -D warnings
 
-## Main job: generate the RTL, lint it, and run the RTL-vs-reference property suites with a
-## summary per module.
-demo: rtl lint
+## Main job: boot Debian's U-Boot as a guest VM under the user-level hypervisor on the ISA model
+## (OpenSBI -> control plane -> duvisor in HU -> U-Boot in VS), show its console while commands are
+## typed at its prompt, and print the exit-statistics table.
+demo: setup
+	$(CARGO) run --release --quiet -p dv-runner --bin dv-demo
+
+## The hardware side: generate the RTL, lint it, and run the RTL-vs-reference property suites with
+## a summary per module.
+demo-rtl: rtl lint
 	@set -o pipefail; $(CARGO) test --release -p dvext-testbenches --no-fail-fast -- --nocapture --test-threads=1 2>&1 | \
 	  tee target/demo.log | grep -oE 'summary .*|test result: .*|FAILED.*|panicked.*'
 
@@ -81,3 +95,9 @@ bench-model:
 	$(CARGO) build --release --quiet -p dvsim --bin dvsim-bench
 	./target/release/dvsim-bench --int bench/int/target/riscv64imac-unknown-none-elf/release/bench-int \
 	  --bios $(FW_JUMP) --kernel $(UBOOT)
+
+## VM-exit costs (docs/hypervisor.md): hypercall, stage-2 fault, MMIO, vIPI and vtimer
+## microbenchmarks under the DuVisor and the KVM-style configuration, side by side with the paper's
+## figures; writes the bar chart to target/bench-exits.png.
+bench-exits: setup
+	$(CARGO) run --release --quiet -p dv-runner --bin dv-bench-exits -- --png target/bench-exits.png

@@ -18,6 +18,16 @@ pub fn mip_bits(ctl: u64, cmp: u64, mtime: u64, hutimedelta: u64) -> u64 {
     }
 }
 
+/// The `mtime` at which the level rises, when it is low now and will rise without software
+/// (EN = 1, a legal IRQ): what a simulator idling every hart may skip time to.
+pub fn next_rise(ctl: u64, cmp: u64, mtime: u64, hutimedelta: u64) -> Option<u64> {
+    if ctl & vtimectl::EN == 0 || !vtimectl::LEGAL_IRQS.contains(&vtimectl::irq(ctl)) {
+        return None;
+    }
+    let t = cmp.wrapping_sub(hutimedelta);
+    (t > mtime && level(ctl, cmp, t, hutimedelta)).then_some(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +44,17 @@ mod tests {
         assert_eq!(mip_bits(6 << 1 | 1, 0, 1, 0), 1 << 6);
         assert_eq!(mip_bits(4 << 1 | 1, 0, 1, 0), 1 << 4);
         assert_eq!(mip_bits(1, 0, 1, 0), 0, "IRQ 0 drives nothing");
+    }
+
+    #[test]
+    fn next_rise_is_the_first_time_the_level_is_high() {
+        let ctl = 16 << 1 | 1;
+        for (cmp, mtime, delta) in [(100u64, 10u64, 0u64), (100, 10, 50), (5, 10, u64::MAX - 20), (1 << 40, 3, 7)] {
+            let t = next_rise(ctl, cmp, mtime, delta).unwrap();
+            assert!(t > mtime && level(ctl, cmp, t, delta) && !level(ctl, cmp, t - 1, delta), "{cmp} {mtime} {delta}");
+        }
+        assert_eq!(next_rise(ctl, 100, 100, 0), None, "already high");
+        assert_eq!(next_rise(ctl & !1, 100, 10, 0), None, "disabled");
+        assert_eq!(next_rise(1, 100, 10, 0), None, "IRQ 0 drives nothing");
     }
 }

@@ -13,7 +13,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use dvsim::hart::Hart;
@@ -22,57 +21,13 @@ use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR};
 use dvsim::platform::ram::RAM_BASE;
 use dvsim::platform::{Machine, MachineConfig, Platform, RunExit};
 
-const FW_JUMP: &str = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
-const UBOOT: &str = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
-/// The Debian packages holding [`FW_JUMP`] and [`UBOOT`] (the Makefile's `setup` installs the
-/// same ones).
-const PACKAGES: [&str; 2] = ["opensbi", "u-boot-qemu"];
+/// The two images (installed when missing, see `dvsim::firmware`).
+fn images() -> (PathBuf, PathBuf) {
+    dvsim::firmware::debian_images().unwrap_or_else(|e| panic!("{e:#}"))
+}
 
 /// Instructions between looks at the console.
 const CHUNK: u64 = 20_000_000;
-
-/// The two images, installing [`PACKAGES`] when the default paths are missing (once per test
-/// process: the tests run as threads of one process, so they never race on the dpkg lock).
-fn images() -> (PathBuf, PathBuf) {
-    let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
-    let (fw_var, ub_var) = (var("DVSIM_FW_JUMP"), var("DVSIM_UBOOT"));
-    let overridden = fw_var.is_some() || ub_var.is_some();
-    let fw = fw_var.unwrap_or_else(|| FW_JUMP.into());
-    let ub = ub_var.unwrap_or_else(|| UBOOT.into());
-    let present = fw.is_file() && ub.is_file();
-    if !present && !overridden {
-        static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
-        if let Err(e) = INSTALLED.get_or_init(install_packages) {
-            panic!("{} or {} is missing and installing {PACKAGES:?} failed: {e}", fw.display(), ub.display());
-        }
-    }
-    for image in [&fw, &ub] {
-        assert!(image.is_file(), "{} is missing (DVSIM_FW_JUMP / DVSIM_UBOOT)", image.display());
-    }
-    (fw, ub)
-}
-
-/// `apt-get update` then `apt-get install` of [`PACKAGES`], as root or through `sudo -n`.
-fn install_packages() -> Result<(), String> {
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    let apt_get = |args: &[&str]| -> Result<(), String> {
-        let prefix: &[&str] = if root { &["env"] } else { &["sudo", "-n", "env"] };
-        let out = Command::new(prefix[0])
-            .args(&prefix[1..])
-            .args(["DEBIAN_FRONTEND=noninteractive", "apt-get", "-qq"])
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", prefix[0]))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!("apt-get {args:?}: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr).trim_end()))
-        }
-    };
-    eprintln!("installing: {}", PACKAGES.join(" "));
-    apt_get(&["update"])?;
-    apt_get(&[&["install", "-y"][..], &PACKAGES[..]].concat())
-}
 
 struct Boot {
     machine: Machine<Hart>,

@@ -91,8 +91,8 @@ pub fn check_access(number: u16, mode: Mode, kind: AccessKind) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::vec::Vec;
     use crate::csr::table::{CSRS, UNIMPLEMENTED};
+    use std::vec::Vec;
     use AccessKind::*;
 
     #[test]

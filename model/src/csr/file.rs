@@ -133,6 +133,11 @@ impl DvCsrs {
         vtimer::mip_bits(self.vtimectl, self.vtimecmp, mtime, self.hutimedelta)
     }
 
+    /// When the vtimer will fire with no software action (see [`vtimer::next_rise`]).
+    pub fn vtimer_next_rise(&self, mtime: u64) -> Option<u64> {
+        vtimer::next_rise(self.vtimectl, self.vtimecmp, mtime, self.hutimedelta)
+    }
+
     /// mip bits DV-Ext drives: USIP from the vIPI bitmap while vcpuid ≠ 0 (else software),
     /// UTIP/UEIP software bits, and the vtimer level on bit 4, 6 or 16 (spec §3, §6).
     pub fn mip_bits(&self, vipi: &VipiBitmap, mtime: u64) -> u64 {

@@ -35,9 +35,11 @@ impl Device for Finisher {
         (size == 4).then_some(0)
     }
 
-    /// 32-bit writes at offset 0; other values are ignored like QEMU does.
+    /// 32-bit writes at offset 0, and 16-bit ones zero-extended (QEMU's `sifive_test` accepts
+    /// both; OpenSBI 1.1's system-reset driver uses a 16-bit store); other values are ignored
+    /// like QEMU does.
     fn write(&mut self, offset: u64, size: u8, value: u64) -> bool {
-        if size != 4 {
+        if size != 4 && size != 2 {
             return false;
         }
         if offset == 0 {
@@ -69,6 +71,11 @@ mod tests {
         assert!(f.write(0, 4, 0x7777));
         assert_eq!(f.event(), Some(FinisherEvent::Reset));
         assert!(!f.write(0, 1, 0x55));
+        let mut f = Finisher::default();
+        assert!(f.write(0, 2, 0x5555), "OpenSBI's 16-bit power-off store");
+        assert_eq!(f.event(), Some(FinisherEvent::Pass));
+        assert!(f.write(0, 2, 0x3333));
+        assert_eq!(f.event(), Some(FinisherEvent::Fail(0)));
         assert_eq!(f.read(0, 4), Some(0));
     }
 }

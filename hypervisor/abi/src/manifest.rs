@@ -1,0 +1,164 @@
+//! `vms.conf`, the VM bundle's manifest (docs/hypervisor.md, "Boot and the VM bundle"): one VM
+//! process per line, `name hv=<file> guest=<file> [mode=duvisor|kvm] [vcpus=N] [mem=MiB]
+//! [args="..."]`, `#` comments. Parsed without allocation: entries borrow the text.
+
+use core::fmt;
+
+/// How a VM process's exits are delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Exits go to the hypervisor in HU (sedeleg/sideleg set): the DuVisor configuration.
+    DuVisor,
+    /// Exits trap to HS, which hands them to the hypervisor (sedeleg = sideleg = 0).
+    Kvm,
+}
+
+/// One VM process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VmEntry<'a> {
+    pub name: &'a str,
+    pub hv: &'a str,
+    pub guest: &'a str,
+    pub mode: Mode,
+    pub vcpus: u32,
+    pub mem_mib: u32,
+    pub args: &'a str,
+}
+
+pub const MAX_VCPUS: u32 = 8;
+pub const DEFAULT_MEM_MIB: u32 = 64;
+
+/// A manifest error, with the 1-based line number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ManifestError<'a> {
+    pub line: usize,
+    pub what: &'static str,
+    pub near: &'a str,
+}
+
+impl fmt::Display for ManifestError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "vms.conf line {}: {} (near `{}`)", self.line, self.what, self.near)
+    }
+}
+
+/// Splits `line` into words; a value may be double-quoted (`args="a b"`), quotes removed.
+struct Words<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = Result<(&'a str, Option<&'a str>), &'a str>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let s = self.rest.trim_start();
+        if s.is_empty() {
+            return None;
+        }
+        let key_end = s.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(s.len());
+        let key = &s[..key_end];
+        if !s[key_end..].starts_with('=') {
+            self.rest = &s[key_end..];
+            return Some(Ok((key, None)));
+        }
+        let v = &s[key_end + 1..];
+        if let Some(q) = v.strip_prefix('"') {
+            let Some(end) = q.find('"') else {
+                self.rest = "";
+                return Some(Err(s));
+            };
+            self.rest = &q[end + 1..];
+            Some(Ok((key, Some(&q[..end]))))
+        } else {
+            let end = v.find(char::is_whitespace).unwrap_or(v.len());
+            self.rest = &v[end..];
+            Some(Ok((key, Some(&v[..end]))))
+        }
+    }
+}
+
+fn parse_line(line: &str, n: usize) -> Result<Option<VmEntry<'_>>, ManifestError<'_>> {
+    let text = line.split('#').next().unwrap_or("").trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let err = |what, near| ManifestError { line: n, what, near };
+    let mut words = Words { rest: text };
+    let name = match words.next() {
+        Some(Ok((name, None))) => name,
+        _ => return Err(err("a line starts with the VM name", text)),
+    };
+    let mut e = VmEntry { name, hv: "", guest: "", mode: Mode::DuVisor, vcpus: 1, mem_mib: DEFAULT_MEM_MIB, args: "" };
+    for w in words {
+        let (k, v) = w.map_err(|near| err("unterminated quote", near))?;
+        let Some(v) = v else { return Err(err("expected key=value", k)) };
+        match k {
+            "hv" => e.hv = v,
+            "guest" => e.guest = v,
+            "args" => e.args = v,
+            "mode" => {
+                e.mode = match v {
+                    "duvisor" => Mode::DuVisor,
+                    "kvm" => Mode::Kvm,
+                    _ => return Err(err("mode is duvisor or kvm", v)),
+                }
+            }
+            "vcpus" => match v.parse::<u32>() {
+                Ok(c) if (1..=MAX_VCPUS).contains(&c) => e.vcpus = c,
+                _ => return Err(err("vcpus is 1..=8", v)),
+            },
+            "mem" => match v.parse::<u32>() {
+                Ok(m) if (1..=4096).contains(&m) => e.mem_mib = m,
+                _ => return Err(err("mem is 1..=4096 (MiB)", v)),
+            },
+            _ => return Err(err("unknown key", k)),
+        }
+    }
+    if e.hv.is_empty() || e.guest.is_empty() {
+        return Err(err("hv= and guest= are required", name));
+    }
+    Ok(Some(e))
+}
+
+/// The VM entries of `text`, in order; the first malformed line is an error.
+pub fn entries(text: &str) -> impl Iterator<Item = Result<VmEntry<'_>, ManifestError<'_>>> {
+    text.lines().enumerate().filter_map(|(i, l)| parse_line(l, i + 1).transpose())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn parses_entries_with_defaults_quotes_and_comments() {
+        let text = "# bench\n\nhc hv=duvisor guest=hypercall.bin\n\
+                    k hv=duvisor guest=g.bin mode=kvm vcpus=4 mem=16 args=\"--bench mmio --n 10\" # c\n";
+        let v: Vec<_> = entries(text).collect::<Result<_, _>>().unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].name, "hc");
+        assert_eq!((v[0].mode, v[0].vcpus, v[0].mem_mib, v[0].args), (Mode::DuVisor, 1, DEFAULT_MEM_MIB, ""));
+        assert_eq!((v[1].mode, v[1].vcpus, v[1].mem_mib), (Mode::Kvm, 4, 16));
+        assert_eq!(v[1].args, "--bench mmio --n 10");
+        assert_eq!(v[1].guest, "g.bin");
+    }
+
+    #[test]
+    fn malformed_lines_name_their_line() {
+        for (text, what) in [
+            ("a hv=x", "hv= and guest= are required"),
+            ("a hv=x guest=y vcpus=9", "vcpus is 1..=8"),
+            ("a hv=x guest=y vcpus=", "vcpus is 1..=8"),
+            ("a hv=x guest=y mode=xen", "mode is duvisor or kvm"),
+            ("a hv=x guest=y args=\"open", "unterminated quote"),
+            ("a hv=x guest=y color=red", "unknown key"),
+            ("a hv=x guest=y flag", "expected key=value"),
+            ("hv=x guest=y", "a line starts with the VM name"),
+            ("a hv=x guest=y mem=0", "mem is 1..=4096 (MiB)"),
+        ] {
+            let full = std::format!("ok hv=a guest=b\n{text}\n");
+            let e = entries(&full).find_map(|r| r.err()).unwrap();
+            assert_eq!((e.line, e.what), (2, what), "{text}");
+        }
+    }
+}

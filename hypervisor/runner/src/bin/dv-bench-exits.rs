@@ -1,0 +1,39 @@
+//! `dv-bench-exits`: the VM-exit microbenchmarks under DuVisor and KVM-style configurations, with
+//! the paper's figures beside them, and a PNG bar chart (docs/hypervisor.md, "Exit costs").
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(name = "dv-bench-exits", about = "VM-exit costs: DuVisor vs KVM-style on the ISA model")]
+struct Cli {
+    /// Where to write the bar chart.
+    #[arg(long, default_value = "target/bench-exits.png")]
+    png: PathBuf,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let rows = match dv_runner::bench::measure_all() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("dv-bench-exits: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    print!("{}", dv_runner::bench::table(&rows));
+    println!();
+    let mut all = true;
+    for (what, ok) in dv_runner::bench::verdicts(&rows) {
+        println!("  [{}] {what}", if ok { "met" } else { "NOT met" });
+        all &= ok;
+    }
+    match dv_runner::chart::write_png(&rows, &cli.png) {
+        Ok(()) => println!("chart: {}", cli.png.display()),
+        Err(e) => eprintln!("dv-bench-exits: no chart: {e:#}"),
+    }
+    if !all {
+        println!("(targets not met are listed above)");
+    }
+}

@@ -1,0 +1,108 @@
+//! One boot of the machine with a VM bundle: OpenSBI `fw_jump` (M), the control plane `dvcp`
+//! (HS, at the kernel address) and the bundle as initrd, on the in-process ISA model with the
+//! console captured and typed input queued.
+
+use anyhow::{bail, Result};
+use dvsim::hart::Hart;
+use dvsim::platform::console::{QueueSource, VecSink};
+use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR};
+use dvsim::platform::{Machine, MachineConfig, Platform, RunExit};
+
+use crate::Images;
+
+/// Instructions between looks at the console.
+const CHUNK: u64 = 10_000_000;
+
+pub struct Session {
+    machine: Machine<Hart>,
+    sink: VecSink,
+    input: QueueSource,
+    retired: u64,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit: RunExit,
+    pub console: String,
+    pub instructions: u64,
+}
+
+impl Session {
+    /// Boots `bundle` on a machine with `harts` harts and `ram` bytes of RAM.
+    pub fn boot(images: &Images, bundle: Vec<u8>, harts: usize, ram: u64) -> Result<Session> {
+        let (fw, _) = dvsim::firmware::debian_images()?;
+        let (sink, input) = (VecSink::default(), QueueSource::default());
+        let cfg = MachineConfig { harts, ram_size: ram, initrd: Some(bundle), ..Default::default() };
+        let mut p = Platform::new(cfg, Box::new(sink.clone()), Box::new(input.clone()))?;
+        let start = p.load(&fw, BIOS_ADDR)?.entry;
+        p.load(&images.control_plane(), KERNEL_ADDR)?;
+        p.boot(start)?;
+        let machine = Machine::new(p, (0..harts).map(Hart::new).collect())?;
+        Ok(Session { machine, sink, input, retired: 0 })
+    }
+
+    /// Instructions retired so far (all harts).
+    pub fn retired(&self) -> u64 {
+        self.retired
+    }
+
+    /// Runs at most `n` more instructions; `Some` when the machine stopped by itself.
+    pub fn run_for(&mut self, n: u64) -> Option<RunExit> {
+        self.retired += n;
+        let exit = self.machine.run(Some(self.retired));
+        (exit != RunExit::InsnLimit).then_some(exit)
+    }
+
+    pub fn console(&self) -> String {
+        String::from_utf8_lossy(&self.sink.contents()).into_owned()
+    }
+
+    fn tail(&self) -> String {
+        let out = self.console();
+        out[out.floor_char_boundary(out.len().saturating_sub(3000))..].to_string()
+    }
+
+    /// Queues console input.
+    pub fn type_text(&self, text: &str) {
+        self.input.push(text.as_bytes());
+    }
+
+    /// Runs until the console holds `text` after byte `from`, at most `budget` more
+    /// instructions; returns the offset just past it.
+    pub fn run_until(&mut self, text: &str, from: usize, budget: u64) -> Result<usize> {
+        let end = self.retired + budget;
+        while self.retired < end {
+            self.retired = (self.retired + CHUNK).min(end);
+            let exit = self.machine.run(Some(self.retired));
+            let out = self.console();
+            if let Some(i) = out.get(from..).and_then(|s| s.find(text)) {
+                return Ok(from + i + text.len());
+            }
+            if exit != RunExit::InsnLimit {
+                bail!("the machine stopped ({exit:?}) before {text:?} appeared; console tail:\n{}", self.tail());
+            }
+        }
+        bail!("{text:?} did not appear within {budget} instructions; console tail:\n{}", self.tail())
+    }
+
+    /// Runs until the machine stops by itself, at most `budget` more instructions.
+    pub fn run_to_exit(&mut self, budget: u64) -> Result<Outcome> {
+        let end = self.retired + budget;
+        while self.retired < end {
+            self.retired = (self.retired + CHUNK).min(end);
+            let exit = self.machine.run(Some(self.retired));
+            if exit != RunExit::InsnLimit {
+                return Ok(Outcome { exit, console: self.console(), instructions: self.retired });
+            }
+        }
+        bail!("the machine still runs after {budget} instructions; console tail:\n{}", self.tail())
+    }
+}
+
+/// Boots `conf` (a `vms.conf` text) and runs it to the end.
+pub fn run_conf(conf: &str, harts: usize, ram: u64, budget: u64) -> Result<Outcome> {
+    let images = Images::build()?;
+    let mut s = Session::boot(&images, images.bundle(conf)?, harts, ram)?;
+    s.run_to_exit(budget)
+}

@@ -1,0 +1,108 @@
+//! Reading what the control plane and the hypervisor print (docs/hypervisor.md, "Output"):
+//! `vm <name>: exited, status <s>` and `  HS entries: <total> (<syscalls> syscalls)` per VM in
+//! the control plane's summary, and the guests' `bench <op> ops=<n> instret=<total>` lines.
+
+use std::collections::BTreeMap;
+
+/// One VM process as the control plane's summary reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VmReport {
+    pub status: Option<i64>,
+    /// Why the control plane killed it, when it did.
+    pub killed: Option<String>,
+    pub hs_entries: u64,
+    pub syscalls: u64,
+    /// HS entries by scause (bit 63 = interrupt).
+    pub causes: BTreeMap<u64, u64>,
+}
+
+/// The scause values of VM exits (dvext.md §8): ecall from VS, guest-page faults, virtual
+/// instruction, and the HU interrupts (vIPI doorbell, vtimer).
+pub const EXIT_CAUSES: [u64; 7] = [10, 20, 21, 22, 23, 1 << 63, 1 << 63 | 16];
+
+impl VmReport {
+    /// HS entries caused by VM exits: 0 in the DuVisor configuration.
+    pub fn exits_in_hs(&self) -> u64 {
+        EXIT_CAUSES.iter().map(|c| self.causes.get(c).copied().unwrap_or(0)).sum()
+    }
+}
+
+/// The control plane's summary, by VM name.
+pub fn vm_reports(console: &str) -> BTreeMap<String, VmReport> {
+    let mut out: BTreeMap<String, VmReport> = BTreeMap::new();
+    let Some(summary) = console.rfind("dvcp: summary").map(|i| &console[i..]) else { return out };
+    let mut current: Option<String> = None;
+    for line in summary.lines() {
+        if let Some(rest) = line.strip_prefix("vm ") {
+            let Some((name, what)) = rest.split_once(": ") else { continue };
+            let r = out.entry(name.to_string()).or_default();
+            r.status = what.rsplit_once("status ").and_then(|(_, s)| s.trim().parse().ok());
+            r.killed = what
+                .strip_prefix("killed")
+                .map(|w| w.trim_matches(|c: char| c == ' ' || c == '(' || c == ')' || c == ':').to_string());
+            current = Some(name.to_string());
+        } else if let (Some(name), Some(rest)) = (&current, line.trim().strip_prefix("HS entries: ")) {
+            let total = rest.split_whitespace().next().and_then(|t| t.parse().ok());
+            let sys = rest.split_once('(').and_then(|(_, s)| s.split_whitespace().next()?.parse().ok());
+            if let (Some(r), Some(total)) = (out.get_mut(name), total) {
+                r.hs_entries = total;
+                r.syscalls = sys.unwrap_or(0);
+            }
+        } else if let (Some(name), Some((count, cause))) = (&current, cause_line(line)) {
+            if let Some(r) = out.get_mut(name) {
+                r.causes.insert(cause, count);
+            }
+        } else if line.starts_with("dvcp: HS entries in total") {
+            current = None;
+        }
+    }
+    out
+}
+
+/// `<count> <description> (scause 0x<hex>)`.
+fn cause_line(line: &str) -> Option<(u64, u64)> {
+    let t = line.trim();
+    let count = t.split_whitespace().next()?.parse().ok()?;
+    let hex = t.rsplit_once("(scause 0x")?.1.strip_suffix(')')?;
+    Some((count, u64::from_str_radix(hex, 16).ok()?))
+}
+
+/// A guest's `bench` line: (operation, ops, instructions retired in the measured loop).
+pub fn bench_lines(console: &str) -> Vec<(String, u64, u64)> {
+    console
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix("bench ")?;
+            let mut w = rest.split_whitespace();
+            let op = w.next()?.to_string();
+            let field = |k: &str, ws: &[&str]| ws.iter().find_map(|x| x.strip_prefix(k)?.parse::<u64>().ok());
+            let ws: Vec<&str> = w.collect();
+            Some((op, field("ops=", &ws)?, field("instret=", &ws)?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_summary_and_bench_lines() {
+        let c = "bench hypercall ops=100 instret=22808 per_op=228\nPASS\n\
+                 dvcp: summary\nvm hc: exited, status 0\n  HS entries: 22 (22 syscalls)\n\
+                 \x20     20 environment call from U-mode (scause 0x8)\n\
+                 \x20      2 supervisor timer interrupt (scause 0x8000000000000005)\n\
+                 vm k: exited, status 0\n  HS entries: 9 (5 syscalls)\n     4 environment call from VS-mode (scause 0xa)\n\
+                 vm bad: killed (illegal instruction)\n  HS entries: 3 (2 syscalls)\n\
+                 dvcp: HS entries in total: 34\n    9 environment call from VS-mode (scause 0xa)\n";
+        let r = vm_reports(c);
+        assert_eq!(r["hc"].status, Some(0));
+        assert_eq!((r["hc"].hs_entries, r["hc"].syscalls), (22, 22));
+        assert_eq!(r["hc"].causes[&(1 << 63 | 5)], 2);
+        assert_eq!(r["hc"].exits_in_hs(), 0);
+        assert_eq!(r["k"].exits_in_hs(), 4, "the total's lines are not the last VM's");
+        assert_eq!(r["bad"].hs_entries, 3);
+        assert_eq!(r["bad"].killed.as_deref(), Some("illegal instruction"));
+        assert_eq!(bench_lines(c), vec![("hypercall".to_string(), 100, 22808)]);
+    }
+}

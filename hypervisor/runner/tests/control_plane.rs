@@ -1,0 +1,109 @@
+//! The control plane (`dvcp`, hypervisor/rv/cp) with its own test VM processes
+//! (hypervisor/rv/cp-test), booted under Debian's OpenSBI `fw_jump` on the in-process model:
+//!
+//! * `every_syscall_in_both_modes`: a DuVisor-mode and a KVM-style process each exercise every
+//!   syscall and run a tiny guest (exits in HU vs. through HS), on 1, 2 and 4 harts; exit 0.
+//! * `faults_kill_only_their_vm`: processes that write an HS-only CSR or load from an unmapped
+//!   address are killed and reported while the others pass; a compute-bound one is preempted by
+//!   the timer; bad manifest lines and files skip their VM; the run fails with 1.
+
+use dv_runner::{Images, Session};
+use dvsim::platform::RunExit;
+
+const BUDGET: u64 = 600_000_000;
+
+fn files(images: &Images, names: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut f: Vec<(String, Vec<u8>)> =
+        names.iter().map(|n| (n.to_string(), images.read(n).unwrap_or_else(|e| panic!("{e:#}")))).collect();
+    f.push(("g.bin".into(), vec![0; 16]));
+    f
+}
+
+fn boot(images: &Images, bundle: Vec<u8>, harts: usize) -> (RunExit, String) {
+    let mut s = Session::boot(images, bundle, harts, 512 << 20).unwrap_or_else(|e| panic!("{e:#}"));
+    let out = s.run_to_exit(BUDGET).unwrap_or_else(|e| panic!("{e:#}"));
+    (out.exit, out.console)
+}
+
+fn assert_has(console: &str, lines: &[&str]) {
+    for l in lines {
+        assert!(console.contains(l), "missing {l:?}; console:\n{console}");
+    }
+}
+
+#[test]
+fn every_syscall_in_both_modes() {
+    let images = Images::build().unwrap_or_else(|e| panic!("{e:#}"));
+    let files = files(&images, &["cptest"]);
+    for harts in [1, 2, 4] {
+        // The DuVisor process spawns its second thread on the last hart (a hart the machine does
+        // not have is Inval: cptest checks hart 7).
+        let conf = format!(
+            "duv hv=cptest guest=g.bin args=\"id=1 hart={}\"\n\
+             kvm hv=cptest guest=g.bin mode=kvm args=\"id=2 kvm hart=0\"\n",
+            harts - 1
+        );
+        let (exit, console) = boot(&images, dv_pack::pack(&conf, &files).expect("pack"), harts);
+        assert_eq!(exit, RunExit::Pass, "{harts} harts:\n{console}");
+        assert_has(
+            &console,
+            &[
+                "vm duv: started (duvisor mode, hart 0)",
+                &format!("vm kvm: started (kvm mode, hart {})", 1 % harts),
+                "cptest: exit 1: cause 10 at 0x80000004, guest a0 = 42",
+                "cptest: exit 2: cause 21 at 0x8000000c, GPA 0x40000000",
+                "cptest: exit 3: cause 0x8000000000000010 at 0x80000010",
+                &format!("ran on hart {}", harts - 1),
+                "cptest duvisor: PASS",
+                "cptest kvm: PASS",
+                "vm duv: exited, status 0",
+                "vm kvm: exited, status 0",
+                "environment call from VS-mode (scause 0xa)",
+                "dvcp: all VMs exited, status 0",
+            ],
+        );
+    }
+}
+
+#[test]
+fn faults_kill_only_their_vm() {
+    let images = Images::build().unwrap_or_else(|e| panic!("{e:#}"));
+    let conf = "duv hv=cptest guest=g.bin args=\"id=1 hart=0\"\n\
+                spin hv=cpfault guest=g.bin args=\"spin\"\n\
+                kvm hv=cptest guest=g.bin mode=kvm args=\"id=2 kvm hart=0\"\n\
+                badcsr hv=cpfault guest=g.bin args=\"csr\"\n\
+                badload hv=cpfault guest=g.bin args=\"load\"\n\
+                broken hv=g.bin guest=g.bin\n\
+                missing hv=nothere guest=g.bin\n\
+                oops hv=cpfault guest=g.bin color=red\n";
+    // Written unchecked: dv-pack itself rejects the malformed lines the kernel must survive.
+    let bundle = dv_pack::write_archive(conf, &files(&images, &["cptest", "cpfault"])).expect("archive");
+    for harts in [1, 4] {
+        let (exit, console) = boot(&images, bundle.clone(), harts);
+        assert_eq!(exit, RunExit::Fail(1), "{harts} harts: a killed or skipped VM is a failure:\n{console}");
+        assert_has(
+            &console,
+            &[
+                "vm badcsr: killed: illegal instruction (scause 2) at 0x",
+                "vm badload: killed: load page fault (scause 13) at 0x",
+                ", tval 0x12345000",
+                "vm broken: skipped: not a valid ELF file",
+                "vm missing: skipped: hypervisor file not in the bundle",
+                "vms.conf line 8: unknown key (near `color`): skipped",
+                "cptest duvisor: PASS",
+                "cptest kvm: PASS",
+                "cpfault: spun",
+                "vm duv: exited, status 0",
+                "vm kvm: exited, status 0",
+                "vm spin: exited, status 0",
+                "vm badcsr: killed (illegal instruction)",
+                "dvcp: all VMs exited, status 1",
+            ],
+        );
+        if harts == 1 {
+            // Five VMs share one hart: the compute-bound one is preempted by the timer.
+            let spin = console.split("vm spin: exited").nth(1).unwrap().split("vm kvm:").next().unwrap();
+            assert!(spin.contains("supervisor timer interrupt"), "spin was never preempted:\n{console}");
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! vCPU threads: vCPU n runs on hart n (the control plane pins threads), registers itself
+//! (`VCPU_REGISTER`: hstatus.HU = 1, vcpuid = n + 1), programs its HU state and loops
+//! enter → exit → handle. The back-end (DuVisor `huret` or KVM-style `VCPU_RUN`) is chosen from
+//! the VM's mode; the handler is the same.
+
+use alloc::boxed::Box;
+use alloc::vec;
+
+use duvisor_vmm::handler::{handle_exit, Action};
+use duvisor_vmm::vcpu::GuestRegs;
+use dv_abi::manifest::Mode;
+use dvext_model::csr::table::{HUCOUNTEREN, HUGATP, HUIE, HUIP, HUSTATUS, HUTIMEDELTA, UTVEC, VTIMECTL};
+use dvext_model::csr::warl::{hustatus, vtimectl};
+
+use crate::csr::{csr_read, csr_write};
+use crate::enter::{self, VcpuCtx};
+use crate::hw::{self, Hw, VTIMER_IRQ};
+use crate::rt::println;
+use crate::sys;
+use crate::vm_setup::VmSetup;
+
+static VM: spin::Once<Box<VmSetup>> = spin::Once::new();
+
+/// Stack of each secondary vCPU thread.
+const STACK_BYTES: usize = 64 << 10;
+
+/// The HU interrupts a vCPU thread enables (huie): the vIPI doorbell (0) and the vtimer.
+const HU_IRQS: u64 = 1 | 1 << VTIMER_IRQ;
+
+/// Exit status when a vCPU cannot even start, or the guest does something fatal.
+const STATUS_SETUP: u64 = 2;
+const STATUS_GUEST_FATAL: u64 = 3;
+
+/// Starts vCPUs 1.. on their own threads and runs vCPU 0 here; returns the VM's exit status.
+pub fn run_all(setup: Box<VmSetup>) -> u64 {
+    let vm = VM.call_once(|| setup);
+    for i in 1..vm.vcpus {
+        let stack = Box::leak(vec![0u8; STACK_BYTES].into_boxed_slice());
+        let top = (stack.as_ptr() as u64 + STACK_BYTES as u64) & !15;
+        if let Err(e) = sys::thread_spawn(vcpu_thread, top, i as u64, i as u64) {
+            println!("duvisor: vm {}: cannot start vCPU {i} on hart {i}: {e:?}", vm.name);
+            return STATUS_SETUP;
+        }
+    }
+    finish(vm, run_vcpu(vm, 0))
+}
+
+extern "C" fn vcpu_thread(i: u64) -> ! {
+    let vm = VM.get().expect("the VM is built before any vCPU thread starts");
+    finish(vm, run_vcpu(vm, i as usize))
+}
+
+/// The VM is over (a vCPU saw shutdown or a fatal exit): print the exit statistics and end the
+/// process (every thread).
+fn finish(vm: &VmSetup, status: u64) -> ! {
+    vm.vm.flush_console(&mut Hw);
+    println!("{}", vm.vm.stats_table());
+    if let Ok(s) = sys::stats() {
+        println!("duvisor: vm {}: HS entries: {} ({} syscalls)", vm.name, s.total(), s.syscalls);
+    }
+    sys::exit(status)
+}
+
+/// Per-hart HU state of a vCPU thread (the control plane saves and restores it on switches).
+fn hu_setup(hugatp: u64) {
+    csr_write!(UTVEC, enter::exit_entry());
+    csr_write!(HUSTATUS, hustatus::VTW);
+    csr_write!(HUIE, HU_IRQS);
+    csr_write!(HUCOUNTEREN, 0b111);
+    csr_write!(HUTIMEDELTA, 0);
+    csr_write!(VTIMECTL, VTIMER_IRQ << vtimectl::IRQ_SHIFT);
+    csr_write!(HUGATP, hugatp);
+}
+
+fn run_vcpu(s: &VmSetup, i: usize) -> u64 {
+    match sys::vcpu_register(0) {
+        Ok(id) => hw::set_vcpuid(i, id),
+        Err(e) => {
+            println!("duvisor: vm {}: VCPU_REGISTER failed: {e:?}", s.name);
+            return STATUS_SETUP;
+        }
+    }
+    hu_setup(s.hugatp);
+    if let (0, Some(evil)) = (i, s.evil) {
+        crate::misbehave::act(evil, s);
+    }
+    let mut ctx = VcpuCtx::new();
+    let (pc, a1) = if i == 0 { (s.entry, s.fdt_gpa) } else { wait_start(s, i) };
+    ctx.run.pc = pc;
+    ctx.run.x[10] = i as u64;
+    ctx.run.x[11] = a1;
+    ctx.run.priv_ = 1;
+    let mut hw = Hw;
+    loop {
+        match s.mode {
+            Mode::DuVisor => enter::enter(&mut ctx),
+            Mode::Kvm => {
+                if let Err(e) = sys::vcpu_run(&mut ctx.run) {
+                    println!("duvisor: vm {}: VCPU_RUN failed: {e:?}", s.name);
+                    return STATUS_SETUP;
+                }
+            }
+        }
+        let exit = ctx.run.exit;
+        match handle_exit(&s.vm, i, GuestRegs::of_kvm_run(&mut ctx.run), &exit, &mut hw) {
+            Action::Resume => {}
+            Action::Wait => {
+                if csr_read!(HUIP) & HU_IRQS == 0 && !s.vm.poll_console(i, &mut hw) {
+                    sys::wait_interrupt();
+                }
+            }
+            Action::Stopped => {
+                // SBI hart_stop: the thread waits for the next hart_start (a doorbell wakes it).
+                let (pc, a1) = wait_start(s, i);
+                ctx.run.x = [0; 32];
+                ctx.run.pc = pc;
+                ctx.run.x[10] = i as u64;
+                ctx.run.x[11] = a1;
+                ctx.run.priv_ = 1;
+            }
+            Action::Shutdown(reason) => return reason.status(),
+            Action::Fatal(e) => {
+                println!("duvisor: vm {}: vCPU {i}: {e}", s.name);
+                return STATUS_GUEST_FATAL;
+            }
+        }
+    }
+}
+
+/// A secondary (or stopped) vCPU waits for the guest's SBI HSM hart_start; returns (pc, opaque).
+fn wait_start(s: &VmSetup, i: usize) -> (u64, u64) {
+    loop {
+        if let Some(start) = s.vm.take_start(i) {
+            return start;
+        }
+        sys::yield_now();
+    }
+}

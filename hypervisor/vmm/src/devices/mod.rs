@@ -1,0 +1,305 @@
+//! The guest's devices on an MMIO bus. The guest sees the platform's own map (platform.md "Memory
+//! map"): NS16550A UART0 at 0x1000_0000 (IRQ 10) and the PLIC at 0x0C00_0000, so firmware and
+//! kernels built for the platform (and for QEMU `virt`) run as guests unmodified.
+//!
+//! Devices are emulated from guest-page faults on their ranges (dvext.md §8); the bus routes an
+//! access to the device by address and the handler copies interrupt lines into the PLIC.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::any::Any;
+use core::fmt;
+
+pub mod plic;
+pub mod uart;
+
+pub use plic::Plic;
+pub use uart::Uart;
+
+/// UART0 (platform.md "Memory map").
+pub const UART_BASE: u64 = 0x1000_0000;
+pub const UART_SIZE: u64 = 0x100;
+pub const UART_IRQ: u32 = 10;
+/// The UART input clock the FDT advertises (QEMU's value; the model has no baud timing).
+pub const UART_CLOCK_HZ: u32 = 3_686_400;
+/// The PLIC (platform.md "Memory map").
+pub const PLIC_BASE: u64 = 0x0C00_0000;
+pub const PLIC_SIZE: u64 = 0x400_0000;
+/// Interrupt sources 1..=31, as the machine's PLIC.
+pub const PLIC_NDEV: u32 = 31;
+
+/// A memory-mapped device. `offset` is relative to the device's base; `width` is 1, 2, 4 or 8
+/// (the bus rejects anything else). Accesses a device does not implement read 0 and ignore
+/// writes, as real hardware does: only accesses outside every device are the guest's error.
+pub trait MmioDevice: Any {
+    fn read(&mut self, offset: u64, width: u8) -> u64;
+    fn write(&mut self, offset: u64, width: u8, value: u64);
+    /// The level of the device's interrupt line (used when registered with an IRQ number).
+    fn irq_level(&self) -> bool {
+        false
+    }
+}
+
+/// Bus errors: the guest touched no device (or touched one badly), or a registration clashed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BusError {
+    /// No device at `addr`.
+    Unmapped { addr: u64 },
+    /// Width not in {1, 2, 4, 8}.
+    BadWidth { width: u8 },
+    /// The access starts in a device and runs past its end.
+    Straddle { addr: u64, width: u8 },
+    /// Registration: the range overlaps a registered device, is empty or wraps.
+    Overlap { base: u64, size: u64 },
+}
+
+impl fmt::Display for BusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            BusError::Unmapped { addr } => write!(f, "no device at {addr:#x}"),
+            BusError::BadWidth { width } => write!(f, "bad access width {width}"),
+            BusError::Straddle { addr, width } => write!(f, "{width}-byte access at {addr:#x} runs past its device"),
+            BusError::Overlap { base, size } => write!(f, "device range {base:#x}+{size:#x} overlaps or is empty"),
+        }
+    }
+}
+
+struct Region {
+    base: u64,
+    size: u64,
+    irq: Option<u32>,
+    /// The line level last copied into the PLIC.
+    level: bool,
+    dev: Box<dyn MmioDevice + Send>,
+}
+
+/// The devices of one VM, by address.
+#[derive(Default)]
+pub struct MmioBus {
+    regions: Vec<Region>,
+    /// The index of the PLIC's region, if there is one.
+    plic: Option<usize>,
+    /// A PLIC register was accessed since the last [`MmioBus::sync_irqs`].
+    plic_touched: bool,
+}
+
+impl fmt::Debug for MmioBus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.regions.iter().map(|r| (r.base, r.size, r.irq))).finish()
+    }
+}
+
+impl MmioBus {
+    pub fn new() -> MmioBus {
+        MmioBus { regions: Vec::new(), plic: None, plic_touched: false }
+    }
+
+    /// The guest platform: the UART (IRQ 10) and a PLIC for `vcpus` vCPUs at their platform
+    /// addresses.
+    pub fn platform(vcpus: usize) -> MmioBus {
+        let mut bus = MmioBus::new();
+        // The two ranges are disjoint constants: registration cannot fail.
+        let r1 = bus.register_irq(UART_BASE, UART_SIZE, UART_IRQ, Box::new(Uart::new()));
+        let r2 = bus.register(PLIC_BASE, PLIC_SIZE, Box::new(Plic::new(vcpus)));
+        debug_assert!(r1.is_ok() && r2.is_ok());
+        bus
+    }
+
+    /// Adds a device at `base..base + size`.
+    pub fn register(&mut self, base: u64, size: u64, dev: Box<dyn MmioDevice + Send>) -> Result<(), BusError> {
+        self.add(base, size, None, dev)
+    }
+
+    /// Adds a device whose interrupt line is PLIC source `irq`.
+    pub fn register_irq(
+        &mut self,
+        base: u64,
+        size: u64,
+        irq: u32,
+        dev: Box<dyn MmioDevice + Send>,
+    ) -> Result<(), BusError> {
+        self.add(base, size, Some(irq), dev)
+    }
+
+    fn add(&mut self, base: u64, size: u64, irq: Option<u32>, dev: Box<dyn MmioDevice + Send>) -> Result<(), BusError> {
+        let bad = BusError::Overlap { base, size };
+        let end = base.checked_add(size).filter(|_| size > 0).ok_or(bad)?;
+        if self.regions.iter().any(|r| base < r.base + r.size && r.base < end) {
+            return Err(bad);
+        }
+        if (dev.as_ref() as &dyn Any).is::<Plic>() {
+            self.plic = Some(self.regions.len());
+        }
+        self.regions.push(Region { base, size, irq, level: false, dev });
+        Ok(())
+    }
+
+    fn index(&self, addr: u64) -> Option<usize> {
+        self.regions.iter().position(|r| addr >= r.base && addr - r.base < r.size)
+    }
+
+    /// Whether some device covers `addr`.
+    pub fn contains(&self, addr: u64) -> bool {
+        self.index(addr).is_some()
+    }
+
+    /// The device region (base, size) covering `addr`.
+    pub fn region_of(&self, addr: u64) -> Option<(u64, u64)> {
+        self.index(addr).map(|i| (self.regions[i].base, self.regions[i].size))
+    }
+
+    fn route(&mut self, addr: u64, width: u8) -> Result<(&mut Region, u64), BusError> {
+        if !matches!(width, 1 | 2 | 4 | 8) {
+            return Err(BusError::BadWidth { width });
+        }
+        let i = self.index(addr).ok_or(BusError::Unmapped { addr })?;
+        self.plic_touched |= Some(i) == self.plic;
+        let r = &mut self.regions[i];
+        let off = addr - r.base;
+        if u64::from(width) > r.size - off {
+            return Err(BusError::Straddle { addr, width });
+        }
+        Ok((r, off))
+    }
+
+    pub fn dispatch_read(&mut self, addr: u64, width: u8) -> Result<u64, BusError> {
+        let (r, off) = self.route(addr, width)?;
+        Ok(r.dev.read(off, width) & crate::mmio::width_mask(width))
+    }
+
+    pub fn dispatch_write(&mut self, addr: u64, width: u8, value: u64) -> Result<(), BusError> {
+        let (r, off) = self.route(addr, width)?;
+        r.dev.write(off, width, value & crate::mmio::width_mask(width));
+        Ok(())
+    }
+
+    /// The first device of type `T` (e.g. the UART, to feed it input).
+    pub fn device_mut<T: MmioDevice>(&mut self) -> Option<&mut T> {
+        self.regions.iter_mut().find_map(|r| {
+            let any: &mut dyn Any = r.dev.as_mut();
+            any.downcast_mut::<T>()
+        })
+    }
+
+    /// The device of type `T` covering `addr`, and `addr`'s offset in it.
+    pub fn device_at_mut<T: MmioDevice>(&mut self, addr: u64) -> Option<(&mut T, u64)> {
+        let i = self.index(addr)?;
+        let r = &mut self.regions[i];
+        let off = addr - r.base;
+        let any: &mut dyn Any = r.dev.as_mut();
+        any.downcast_mut::<T>().map(|d| (d, off))
+    }
+
+    pub fn device<T: MmioDevice>(&self) -> Option<&T> {
+        self.regions.iter().find_map(|r| {
+            let any: &dyn Any = r.dev.as_ref();
+            any.downcast_ref::<T>()
+        })
+    }
+
+    /// Copies every IRQ-carrying device's line level into the PLIC (a no-op without a PLIC);
+    /// returns whether any PLIC output may have changed since the last call (so callers
+    /// re-evaluate the vCPUs' VSEIP only then).
+    pub fn sync_irqs(&mut self) -> bool {
+        let Some(p) = self.plic else { return false };
+        let mut changed = core::mem::take(&mut self.plic_touched);
+        for i in 0..self.regions.len() {
+            let Some(irq) = self.regions[i].irq else { continue };
+            let level = self.regions[i].dev.irq_level();
+            if level == self.regions[i].level {
+                continue;
+            }
+            self.regions[i].level = level;
+            let plic: &mut dyn Any = self.regions[p].dev.as_mut();
+            if let Some(plic) = plic.downcast_mut::<Plic>() {
+                plic.set_source(irq, level);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The PLIC's view of vCPU `vcpu`'s S-mode external interrupt (its VSEIP).
+    pub fn s_external_pending(&self, vcpu: usize) -> bool {
+        self.device::<Plic>().is_some_and(|p| p.s_external_pending(vcpu))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A device remembering the last write; reads return the offset plus the width.
+    #[derive(Default)]
+    struct Probe {
+        last: Option<(u64, u8, u64)>,
+        line: bool,
+    }
+
+    impl MmioDevice for Probe {
+        fn read(&mut self, offset: u64, width: u8) -> u64 {
+            offset + u64::from(width)
+        }
+        fn write(&mut self, offset: u64, width: u8, value: u64) {
+            self.last = Some((offset, width, value));
+        }
+        fn irq_level(&self) -> bool {
+            self.line
+        }
+    }
+
+    #[test]
+    fn routing_and_errors() {
+        let mut bus = MmioBus::new();
+        bus.register(0x1000, 0x100, Box::new(Probe::default())).unwrap();
+        assert_eq!(
+            bus.register(0x10ff, 1, Box::new(Probe::default())),
+            Err(BusError::Overlap { base: 0x10ff, size: 1 })
+        );
+        assert_eq!(
+            bus.register(0xf00, 0x101, Box::new(Probe::default())),
+            Err(BusError::Overlap { base: 0xf00, size: 0x101 })
+        );
+        assert!(bus.register(0x2000, 0, Box::new(Probe::default())).is_err());
+        assert!(bus.register(u64::MAX, 2, Box::new(Probe::default())).is_err());
+        bus.register(0x1100, 0x100, Box::new(Probe::default())).unwrap();
+        assert_eq!(bus.dispatch_read(0x1010, 4), Ok(0x14));
+        assert_eq!(bus.dispatch_read(0x1110, 2), Ok(0x12));
+        assert_eq!(bus.dispatch_read(0x1200, 1), Err(BusError::Unmapped { addr: 0x1200 }));
+        assert_eq!(bus.dispatch_read(0x10fc, 8), Err(BusError::Straddle { addr: 0x10fc, width: 8 }));
+        assert_eq!(bus.dispatch_read(0x1000, 3), Err(BusError::BadWidth { width: 3 }));
+        bus.dispatch_write(0x1008, 1, 0x1ff).unwrap();
+        assert_eq!(bus.device_mut::<Probe>().unwrap().last, Some((8, 1, 0xff)), "value masked to the width");
+        assert_eq!(bus.region_of(0x11ff), Some((0x1100, 0x100)));
+        assert!(!bus.contains(0xfff));
+    }
+
+    #[test]
+    fn platform_bus_wires_the_uart_to_the_plic() {
+        let mut bus = MmioBus::platform(2);
+        assert!(bus.device::<Uart>().is_some() && bus.device::<Plic>().is_some());
+        // Enable UART RX interrupts, source 10 for vCPU 1's S context (3), priority 1.
+        bus.dispatch_write(UART_BASE + 1, 1, 1).unwrap();
+        bus.dispatch_write(PLIC_BASE + 4 * 10, 4, 1).unwrap();
+        bus.dispatch_write(PLIC_BASE + 0x2000 + 3 * 0x80, 4, 1 << 10).unwrap();
+        assert!(bus.sync_irqs(), "PLIC registers were written: outputs may have changed");
+        assert!(!bus.s_external_pending(1));
+        assert!(!bus.sync_irqs(), "nothing moved since");
+        bus.device_mut::<Uart>().unwrap().push_input(b"x");
+        assert!(bus.sync_irqs(), "the UART line rose");
+        assert!(bus.s_external_pending(1) && !bus.s_external_pending(0));
+        assert_eq!(bus.dispatch_read(PLIC_BASE + 0x20_0000 + 3 * 0x1000 + 4, 4), Ok(10), "claim");
+        assert_eq!(bus.dispatch_read(UART_BASE, 1), Ok(b'x' as u64));
+        bus.sync_irqs();
+        bus.dispatch_write(PLIC_BASE + 0x20_0000 + 3 * 0x1000 + 4, 4, 10).unwrap();
+        assert!(!bus.s_external_pending(1), "line low after the read, completed");
+    }
+
+    #[test]
+    fn sync_without_plic_is_a_no_op() {
+        let mut bus = MmioBus::new();
+        bus.register_irq(0, 8, 3, Box::new(Probe { line: true, ..Default::default() })).unwrap();
+        assert!(!bus.sync_irqs());
+        assert!(!bus.s_external_pending(0));
+    }
+}

@@ -1,0 +1,632 @@
+//! The VM-exit handler (docs/hypervisor.md "The hypervisor", dvext.md §8): one function both
+//! back-ends call with the exit record, whatever took the exit (`huret` world or `VCPU_RUN`).
+//!
+//! | exit | action |
+//! |---|---|
+//! | cause 10, ecall from VS | SBI ([`crate::sbi`]), pc += 4 |
+//! | cause 20/21/23 in guest RAM | map the 4 KiB page RWX (A/D set, Svade) and `hufence.gvma` |
+//! | cause 20/21/23 on a device | decode `hutinst`, access the bus, write rd, pc += length |
+//! | cause 20/21/23 elsewhere | fatal |
+//! | cause 22, `wfi` | pc += 4, [`Action::Wait`] unless something is already pending |
+//! | interrupt 0, vIPI doorbell | clear the own vIPI bit, act on posted requests (VSSIP, fences, VSEIP) |
+//! | interrupt 16, vtimer | disarm, inject VSTIP |
+//!
+//! Guest interrupts are injected through `huvip` (dvext.md §2: = hvip; VSSIP bit 2, VSTIP 6,
+//! VSEIP 10). Another vCPU's `huvip` is out of reach (it is per hart), so cross-vCPU effects are
+//! posted in the target's [`VcpuState`] and signalled with its vIPI doorbell (dvext.md §6.2):
+//! vCPU N rings vIPI id N + 1 (its `vcpuid`; 0 means none).
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use dv_abi::ExitRecord;
+use dvext_model::trap::cause::irq;
+
+use crate::devices::{uart, BusError, MmioBus, Uart};
+use crate::exit::{classify, Access, Exit};
+use crate::gstage::{GStage, GStageError, Perms, PAGE};
+use crate::guest_mem::GuestRam;
+use crate::mmio::{self, MmioOp};
+use crate::sbi::{self, Fence, SbiEnv, SbiError, SbiResult, ShutdownReason};
+use crate::stats::{ExitKind, Stats, StatsTable};
+use crate::vcpu::{req, GuestRegs, HartState, VcpuState};
+
+/// `huvip` bits (dvext.md §2).
+pub const VSSIP: u64 = 1 << irq::VSSI;
+pub const VSTIP: u64 = 1 << irq::VSTI;
+pub const VSEIP: u64 = 1 << irq::VSEI;
+/// `wfi`.
+pub const WFI: u64 = 0x1050_0073;
+/// The `time` CSR.
+const CSR_TIME: u64 = 0xC01;
+/// vCPUs per VM: hart masks are one 64-bit word.
+pub const MAX_VCPUS: usize = 64;
+/// UART output is flushed to the console once this much is buffered (or at a newline, or when
+/// the guest polls the UART).
+const FLUSH_AT: usize = 128;
+
+/// What the hypervisor does with the hardware on behalf of the exit handler. vCPU N is the
+/// hardware's `vcpuid` N + 1.
+pub trait VirtHw {
+    /// The guest's `time` (mtime + hutimedelta, dvext.md §6.1).
+    fn guest_time(&mut self) -> u64;
+    /// Arms this vCPU's vtimer (vtimecmp = deadline, vtimectl = EN | IRQ 16) or disarms it.
+    fn set_vtimer(&mut self, deadline: Option<u64>);
+    /// Sets or clears `huvip` bits of this vCPU.
+    fn set_guest_irq(&mut self, huvip_bits: u64, on: bool);
+    /// Rings vCPU `vcpu`'s doorbell: sets vIPI bit `vcpu + 1`.
+    fn send_vipi(&mut self, vcpu: usize);
+    /// Clears vIPI bit `vcpu + 1` (this vCPU's own).
+    fn clear_vipi(&mut self, vcpu: usize);
+    /// `hufence.gvma`: G-stage translations of this VM.
+    fn fence_gstage(&mut self);
+    fn console_write(&mut self, b: &[u8]);
+    /// Non-blocking console input: bytes read, 0 when none.
+    fn console_read(&mut self, buf: &mut [u8]) -> usize;
+    /// `fence.i` for this vCPU's guest (SBI remote_fence_i). The default does nothing:
+    /// override it on hardware with an instruction cache that `huret` does not synchronize.
+    fn fence_i(&mut self) {}
+    /// `hufence.vvma` (dvext.md §4): this vCPU's guest VS-stage translations (SBI
+    /// remote_sfence_vma). The default does nothing: override it on hardware with a TLB.
+    fn fence_vvma(&mut self) {}
+}
+
+/// What the caller does next with this vCPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Enter the guest again with `regs`.
+    Resume,
+    /// The guest waits (`wfi`, retentive `hart_suspend`) with nothing pending: block until an
+    /// interrupt for this vCPU is pending (`WAIT_INTERRUPT`: vIPI, vtimer), then resume; the
+    /// pending interrupt exits at once and is handled here. Console input is polled on `wfi`
+    /// exits; a caller that waits long should call [`Vm::poll_console`] periodically.
+    Wait,
+    /// SBI `hart_stop`: the vCPU is Stopped. Wait (as for `Wait`: `hart_start` rings the
+    /// doorbell) until [`Vm::take_start`] returns its start address and opaque value.
+    Stopped,
+    /// The guest ended the VM (SBI SRST or legacy shutdown).
+    Shutdown(ShutdownReason),
+    /// The guest did something the VM cannot continue from.
+    Fatal(FatalError),
+}
+
+/// A guest error the hypervisor cannot recover from; `Display` explains it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FatalError {
+    NoSuchVcpu {
+        vcpu: usize,
+    },
+    /// A guest-page fault outside guest RAM and every device.
+    Unmapped {
+        access: Access,
+        gpa: u64,
+        epc: u64,
+    },
+    /// A guest-page fault on a page mapped without the permission (pre-mapped read-only, say).
+    Protection {
+        access: Access,
+        gpa: u64,
+        epc: u64,
+    },
+    MapFailed {
+        gpa: u64,
+        error: GStageError,
+    },
+    FetchFromDevice {
+        gpa: u64,
+        epc: u64,
+    },
+    /// The transformed instruction is not a plain load/store of the fault's type.
+    BadMmioInsn {
+        gpa: u64,
+        tinst: u64,
+        epc: u64,
+    },
+    Mmio {
+        gpa: u64,
+        error: BusError,
+        epc: u64,
+    },
+    /// A virtual-instruction exit the hypervisor does not emulate.
+    VirtualInsn {
+        bits: u64,
+        epc: u64,
+    },
+    UnexpectedInterrupt {
+        code: u64,
+    },
+    UnexpectedException {
+        cause: u64,
+        tval: u64,
+        epc: u64,
+    },
+}
+
+impl fmt::Display for FatalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            FatalError::NoSuchVcpu { vcpu } => write!(f, "exit handled for vCPU {vcpu}, which this VM does not have"),
+            FatalError::Unmapped { access, gpa, epc } => {
+                write!(f, "guest {access:?} at {gpa:#x} (pc {epc:#x}) is outside guest RAM and every device")
+            }
+            FatalError::Protection { access, gpa, epc } => {
+                write!(f, "guest {access:?} at {gpa:#x} (pc {epc:#x}) on a page mapped without that permission")
+            }
+            FatalError::MapFailed { gpa, error } => write!(f, "cannot map guest RAM at {gpa:#x}: {error}"),
+            FatalError::FetchFromDevice { gpa, epc } => {
+                write!(f, "guest executes from device memory at {gpa:#x} (pc {epc:#x})")
+            }
+            FatalError::BadMmioInsn { gpa, tinst, epc } => write!(
+                f,
+                "device access at {gpa:#x} (pc {epc:#x}) by an instruction that cannot be emulated (hutinst {tinst:#x})"
+            ),
+            FatalError::Mmio { gpa, error, epc } => write!(f, "device access at {gpa:#x} (pc {epc:#x}): {error}"),
+            FatalError::VirtualInsn { bits, epc } => {
+                write!(f, "virtual-instruction exit for {bits:#010x} at pc {epc:#x} is not emulated")
+            }
+            FatalError::UnexpectedInterrupt { code } => write!(f, "unexpected interrupt {code} reached the hypervisor"),
+            FatalError::UnexpectedException { cause, tval, epc } => {
+                write!(f, "unexpected exit cause {cause} (tval {tval:#x}) at pc {epc:#x}")
+            }
+        }
+    }
+}
+
+/// Errors building a [`Vm`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmError {
+    /// 1..=[`MAX_VCPUS`] vCPUs.
+    VcpuCount(usize),
+    /// Guest RAM's GPA, PA and size must be 4 KiB multiples (it is mapped page by page).
+    RamMisaligned,
+}
+
+impl fmt::Display for VmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VmError::VcpuCount(n) => write!(f, "{n} vCPUs: a VM has 1..={MAX_VCPUS}"),
+            VmError::RamMisaligned => f.write_str("guest RAM base, physical address and size must be 4 KiB aligned"),
+        }
+    }
+}
+
+/// One VM, shared by its vCPU threads.
+#[derive(Debug)]
+pub struct Vm {
+    pub ram: GuestRam,
+    pub gstage: spin::Mutex<GStage>,
+    pub bus: spin::Mutex<MmioBus>,
+    /// Per-vCPU shared state, including the SBI HSM state (vCPU 0 starts Started).
+    pub vcpus: Vec<VcpuState>,
+    pub stats: Stats,
+    /// Guest time before which a polling read of an empty UART does not ask the console again:
+    /// drivers poll LSR in a tight loop and each console read is a syscall, while input arrives
+    /// at most one character per ~87 µs at 115200 baud.
+    next_console_poll: AtomicU64,
+}
+
+/// Guest-time ticks (10 MHz) between console polls from an idle UART: 50 µs.
+const CONSOLE_POLL_TICKS: u64 = 500;
+
+// Every vCPU thread shares one `Vm`.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<Vm>();
+};
+
+impl Vm {
+    pub fn new(ram: GuestRam, gstage: GStage, bus: MmioBus, vcpus: usize) -> Result<Vm, VmError> {
+        if !(1..=MAX_VCPUS).contains(&vcpus) {
+            return Err(VmError::VcpuCount(vcpus));
+        }
+        if !(ram.gpa_base() | ram.pa_base() | ram.size()).is_multiple_of(PAGE) {
+            return Err(VmError::RamMisaligned);
+        }
+        Ok(Vm {
+            ram,
+            gstage: spin::Mutex::new(gstage),
+            bus: spin::Mutex::new(bus),
+            vcpus: (0..vcpus).map(|v| VcpuState::new(v == 0)).collect(),
+            stats: Stats::new(vcpus),
+            next_console_poll: AtomicU64::new(0),
+        })
+    }
+
+    /// A VM with the platform devices ([`MmioBus::platform`]).
+    pub fn with_platform(ram: GuestRam, gstage: GStage, vcpus: usize) -> Result<Vm, VmError> {
+        Vm::new(ram, gstage, MmioBus::platform(vcpus), vcpus)
+    }
+
+    pub fn vcpu_count(&self) -> usize {
+        self.vcpus.len()
+    }
+
+    pub fn hart_state(&self, vcpu: usize) -> Option<HartState> {
+        self.vcpus.get(vcpu).map(VcpuState::state)
+    }
+
+    /// For a Stopped vCPU's thread: once another vCPU has called SBI `hart_start` on it, the
+    /// start address and opaque value, and it is Started. Enter the guest with
+    /// `GuestRegs::boot(addr, vcpu as u64, opaque)` (SBI 2.0 §9.1: a0 = hart id, a1 = opaque,
+    /// VS mode).
+    pub fn take_start(&self, vcpu: usize) -> Option<(u64, u64)> {
+        self.vcpus.get(vcpu)?.take_start()
+    }
+
+    /// The exit statistics as a printable table.
+    pub fn stats_table(&self) -> StatsTable<'_> {
+        self.stats.table()
+    }
+
+    /// Maps guest RAM `gpa..gpa + len` eagerly (RWX), e.g. the loaded image, to spare the guest
+    /// the first-touch faults. The caller fences if the guest already ran.
+    pub fn map_ram(&self, gpa: u64, len: u64) -> Result<(), GStageError> {
+        let start = gpa & !(PAGE - 1);
+        let end = gpa.checked_add(len).ok_or(GStageError::GpaOutOfRange)?.next_multiple_of(PAGE);
+        if !self.ram.contains(start, end - start) {
+            return Err(GStageError::GpaOutOfRange);
+        }
+        let pa = self.ram.pa_of(start).ok_or(GStageError::GpaOutOfRange)?;
+        self.gstage.lock().map_range(start, pa, end - start, Perms::RWX)
+    }
+
+    /// Pulls console input into the UART and updates interrupt lines; true when input arrived.
+    /// The console is read without holding the bus lock (it is a syscall).
+    pub fn poll_console(&self, vcpu: usize, hw: &mut impl VirtHw) -> bool {
+        let space = match self.bus.lock().device::<Uart>() {
+            Some(u) => u.input_space(),
+            None => return false,
+        };
+        let mut buf = [0u8; 64];
+        let want = space.min(buf.len());
+        if want == 0 {
+            return false;
+        }
+        let n = hw.console_read(&mut buf[..want]).min(want);
+        if n == 0 {
+            return false;
+        }
+        let mut bus = self.bus.lock();
+        if let Some(u) = bus.device_mut::<Uart>() {
+            u.push_input(&buf[..n]);
+        }
+        if bus.sync_irqs() {
+            self.update_eip(&bus, vcpu, hw);
+        }
+        true
+    }
+
+    /// Writes buffered UART output to the console (outside the bus lock).
+    pub fn flush_console(&self, hw: &mut impl VirtHw) {
+        let out = self.bus.lock().device_mut::<Uart>().map(Uart::take_output);
+        if let Some(out) = out.filter(|o| !o.is_empty()) {
+            hw.console_write(&out);
+        }
+    }
+
+    /// Recomputes every vCPU's VSEIP from the PLIC: this vCPU's is written at once, others get a
+    /// posted request and a doorbell when theirs changed.
+    fn update_eip(&self, bus: &MmioBus, vcpu: usize, hw: &mut impl VirtHw) {
+        for (i, v) in self.vcpus.iter().enumerate() {
+            let level = bus.s_external_pending(i);
+            if v.set_seip(level) {
+                if i == vcpu {
+                    hw.set_guest_irq(VSEIP, level);
+                } else {
+                    v.post(req::SYNC_EIP);
+                    hw.send_vipi(i);
+                }
+            }
+        }
+    }
+
+    /// Acts on the requests posted to `vcpu` (its doorbell rang).
+    fn deliver(&self, vcpu: usize, hw: &mut impl VirtHw) {
+        let me = &self.vcpus[vcpu];
+        let r = me.take_requests();
+        if r & req::SSIP != 0 {
+            hw.set_guest_irq(VSSIP, true);
+        }
+        if r & req::FENCE_I != 0 {
+            hw.fence_i();
+        }
+        if r & req::FENCE_VVMA != 0 {
+            hw.fence_vvma();
+        }
+        if r & req::SYNC_EIP != 0 {
+            hw.set_guest_irq(VSEIP, me.seip());
+        }
+    }
+
+    /// Whether `gpa` is the UART register `reg` and its receive queue is empty.
+    fn console_poll_due(&self, hw: &mut impl VirtHw) -> bool {
+        let now = hw.guest_time();
+        if now < self.next_console_poll.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.next_console_poll.store(now.saturating_add(CONSOLE_POLL_TICKS), Ordering::Relaxed);
+        true
+    }
+
+    fn uart_rx_empty_at(bus: &mut MmioBus, gpa: u64, reg: u64) -> bool {
+        matches!(bus.device_at_mut::<Uart>(gpa), Some((u, off)) if off == reg && u.rx_empty())
+    }
+
+    fn guest_page_fault(
+        &self,
+        vcpu: usize,
+        regs: &mut GuestRegs,
+        access: Access,
+        gpa: u64,
+        tinst: u64,
+        hw: &mut impl VirtHw,
+    ) -> Action {
+        let epc = regs.pc;
+        if self.ram.contains(gpa, 1) {
+            self.stats.count(vcpu, ExitKind::Stage2Fault);
+            let page = gpa & !(PAGE - 1);
+            let Some(pa) = self.ram.pa_of(page) else {
+                return Action::Fatal(FatalError::MapFailed { gpa, error: GStageError::GpaOutOfRange });
+            };
+            let need = match access {
+                Access::Fetch => Perms::X,
+                Access::Load => Perms::R,
+                Access::Store => Perms::W,
+            };
+            let r = {
+                let mut g = self.gstage.lock();
+                match g.translate(page) {
+                    // Mapped meanwhile by another vCPU, or a stale translation: fence only.
+                    Some((_, perms)) if perms.contains(need) => Ok(()),
+                    Some(_) => return Action::Fatal(FatalError::Protection { access, gpa, epc }),
+                    None => g.map_page(page, pa, Perms::RWX),
+                }
+            };
+            return match r {
+                Ok(()) => {
+                    hw.fence_gstage();
+                    Action::Resume
+                }
+                Err(error) => Action::Fatal(FatalError::MapFailed { gpa, error }),
+            };
+        }
+        self.mmio(vcpu, regs, access, gpa, tinst, hw)
+    }
+
+    fn mmio(
+        &self,
+        vcpu: usize,
+        regs: &mut GuestRegs,
+        access: Access,
+        gpa: u64,
+        tinst: u64,
+        hw: &mut impl VirtHw,
+    ) -> Action {
+        let epc = regs.pc;
+        let mut bus = self.bus.lock();
+        if !bus.contains(gpa) {
+            self.stats.count(vcpu, ExitKind::Other);
+            return Action::Fatal(FatalError::Unmapped { access, gpa, epc });
+        }
+        if access == Access::Fetch {
+            self.stats.count(vcpu, ExitKind::Other);
+            return Action::Fatal(FatalError::FetchFromDevice { gpa, epc });
+        }
+        let Some(op) = mmio::decode(tinst).filter(|op: &MmioOp| op.store == (access == Access::Store)) else {
+            self.stats.count(vcpu, ExitKind::Other);
+            return Action::Fatal(FatalError::BadMmioInsn { gpa, tinst, epc });
+        };
+        self.stats.count(vcpu, ExitKind::Mmio);
+        // A polling driver reads LSR for input: fetch what the console has (a syscall, so
+        // outside the lock).
+        if !op.store && Self::uart_rx_empty_at(&mut bus, gpa, uart::reg::LSR) && self.console_poll_due(hw) {
+            drop(bus);
+            self.poll_console(vcpu, hw);
+            bus = self.bus.lock();
+        }
+        let r = if op.store {
+            bus.dispatch_write(gpa, op.width, mmio::store_data(&op, regs.x[usize::from(op.reg)]))
+        } else {
+            bus.dispatch_read(gpa, op.width).map(|raw| regs.set_x(op.reg, mmio::load_result(&op, raw)))
+        };
+        if let Err(error) = r {
+            return Action::Fatal(FatalError::Mmio { gpa, error, epc });
+        }
+        // Output goes out at a newline, when enough is buffered, or when the guest reads the UART
+        // (it polls: what it wrote must be visible).
+        let out = bus.device_at_mut::<Uart>(gpa).and_then(|(u, _)| {
+            let o = u.output();
+            (!op.store || o.len() >= FLUSH_AT || o.last() == Some(&b'\n')).then(|| u.take_output())
+        });
+        if bus.sync_irqs() {
+            self.update_eip(&bus, vcpu, hw);
+        }
+        drop(bus);
+        if let Some(out) = out.filter(|o| !o.is_empty()) {
+            hw.console_write(&out);
+        }
+        regs.pc = regs.pc.wrapping_add(u64::from(op.insn_len));
+        Action::Resume
+    }
+
+    fn virtual_insn(&self, vcpu: usize, regs: &mut GuestRegs, bits: u64, hw: &mut impl VirtHw) -> Action {
+        let epc = regs.pc;
+        if bits == WFI {
+            self.stats.count(vcpu, ExitKind::Wfi);
+            regs.pc = epc.wrapping_add(4);
+            let me = &self.vcpus[vcpu];
+            let timer_due = me.deadline().is_some_and(|d| hw.guest_time() >= d);
+            if me.has_requests() || timer_due || self.poll_console(vcpu, hw) {
+                return Action::Resume;
+            }
+            self.flush_console(hw);
+            return Action::Wait;
+        }
+        self.stats.count(vcpu, ExitKind::Other);
+        if let Some(rd) = csr_read_of_time(bits) {
+            regs.set_x(rd, hw.guest_time());
+            regs.pc = epc.wrapping_add(4);
+            return Action::Resume;
+        }
+        Action::Fatal(FatalError::VirtualInsn { bits, epc })
+    }
+
+    fn interrupt(&self, vcpu: usize, code: u64, hw: &mut impl VirtHw) -> Action {
+        match code {
+            irq::USI => {
+                self.stats.count(vcpu, ExitKind::Vipi);
+                hw.clear_vipi(vcpu);
+                self.deliver(vcpu, hw);
+                Action::Resume
+            }
+            irq::UVTI => {
+                self.stats.count(vcpu, ExitKind::Vtimer);
+                hw.set_vtimer(None);
+                self.vcpus[vcpu].set_deadline(None);
+                hw.set_guest_irq(VSTIP, true);
+                Action::Resume
+            }
+            _ => {
+                self.stats.count(vcpu, ExitKind::Other);
+                Action::Fatal(FatalError::UnexpectedInterrupt { code })
+            }
+        }
+    }
+}
+
+/// `csrr rd, time` in any read-only form (csrrs/csrrc with rs1 = x0, csrrsi/csrrci with uimm
+/// 0): rd. The hypervisor emulates it when `hucounteren.TM` is clear.
+fn csr_read_of_time(bits: u64) -> Option<u8> {
+    let funct3 = (bits >> 12) & 7;
+    let read_only = matches!(funct3, 2 | 3 | 6 | 7) && (bits >> 15) & 0x1F == 0;
+    (bits >> 32 == 0 && bits & 0x7F == 0x73 && bits >> 20 == CSR_TIME && read_only)
+        .then_some(((bits >> 7) & 0x1F) as u8)
+}
+
+/// The SBI environment of one exit: the VM, the calling vCPU and the hardware.
+struct Env<'a, H: VirtHw> {
+    vm: &'a Vm,
+    vcpu: usize,
+    hw: &'a mut H,
+}
+
+impl<H: VirtHw> SbiEnv for Env<'_, H> {
+    fn vcpu_id(&self) -> usize {
+        self.vcpu
+    }
+
+    fn vcpus(&self) -> usize {
+        self.vm.vcpus.len()
+    }
+
+    /// SBI 2.0 §6.1: the pending timer interrupt is cleared, the new deadline armed.
+    fn set_timer(&mut self, t: u64) {
+        self.hw.set_guest_irq(VSTIP, false);
+        let d = (t != u64::MAX).then_some(t);
+        self.vm.vcpus[self.vcpu].set_deadline(d);
+        self.hw.set_vtimer(d);
+    }
+
+    fn send_ipi(&mut self, vcpu: usize) {
+        if vcpu == self.vcpu {
+            self.hw.set_guest_irq(VSSIP, true);
+        } else if let Some(v) = self.vm.vcpus.get(vcpu) {
+            v.post(req::SSIP);
+            self.hw.send_vipi(vcpu);
+        }
+    }
+
+    fn remote_fence(&mut self, vcpus_mask: u64, fence: Fence) {
+        let bit = match fence {
+            Fence::I => req::FENCE_I,
+            Fence::Vma => req::FENCE_VVMA,
+        };
+        for (i, v) in self.vm.vcpus.iter().enumerate().take(64) {
+            if vcpus_mask >> i & 1 == 0 {
+                continue;
+            }
+            if i == self.vcpu {
+                match fence {
+                    Fence::I => self.hw.fence_i(),
+                    Fence::Vma => self.hw.fence_vvma(),
+                }
+            } else if v.state() != HartState::Stopped {
+                v.post(bit);
+                self.hw.send_vipi(i);
+            }
+        }
+    }
+
+    /// Records the start and rings the target's doorbell, which wakes its thread if it waits
+    /// in `WAIT_INTERRUPT`.
+    fn start_vcpu(&mut self, vcpu: usize, addr: u64, opaque: u64) -> Result<(), SbiError> {
+        let v = self.vm.vcpus.get(vcpu).ok_or(SbiError::InvalidParam)?;
+        v.request_start(addr, opaque)?;
+        self.hw.send_vipi(vcpu);
+        Ok(())
+    }
+
+    fn vcpu_state(&self, vcpu: usize) -> HartState {
+        self.vm.vcpus.get(vcpu).map_or(HartState::Stopped, VcpuState::state)
+    }
+
+    fn stop_self(&mut self) {
+        // A running vCPU is Started (resumed on entry to `handle_exit`), so this succeeds.
+        let _ = self.vm.vcpus[self.vcpu].stop();
+        self.hw.set_vtimer(None);
+        self.hw.set_guest_irq(VSSIP | VSTIP | VSEIP, false);
+    }
+
+    fn suspend_self(&mut self) {
+        self.vm.vcpus[self.vcpu].suspend();
+    }
+
+    fn console_write(&mut self, bytes: &[u8]) {
+        self.vm.flush_console(self.hw);
+        self.hw.console_write(bytes);
+    }
+
+    fn console_read(&mut self, buf: &mut [u8]) -> usize {
+        self.hw.console_read(buf).min(buf.len())
+    }
+
+    fn guest_ram(&self) -> &GuestRam {
+        &self.vm.ram
+    }
+}
+
+/// Handles one VM exit of vCPU `vcpu` (0-based). `regs` holds the guest registers saved at the
+/// exit; the handler takes the pc and privilege from `exit` (`epc`, `prev_priv`), updates `regs`
+/// (pc advanced past emulated instructions, results written, x0 never) and says what to do next.
+/// Never panics, whatever the record holds.
+pub fn handle_exit(vm: &Vm, vcpu: usize, regs: &mut GuestRegs, exit: &ExitRecord, hw: &mut impl VirtHw) -> Action {
+    let Some(me) = vm.vcpus.get(vcpu) else {
+        return Action::Fatal(FatalError::NoSuchVcpu { vcpu });
+    };
+    me.resume();
+    regs.pc = exit.epc;
+    regs.priv_ = exit.prev_priv & 1;
+    match classify(exit) {
+        Exit::Ecall => {
+            vm.stats.count(vcpu, ExitKind::Hypercall);
+            let mut env = Env { vm, vcpu, hw };
+            match sbi::handle(regs, &mut env) {
+                SbiResult::Continue => Action::Resume,
+                SbiResult::Wait => Action::Wait,
+                SbiResult::Stopped => Action::Stopped,
+                SbiResult::Shutdown { reason } => {
+                    vm.flush_console(env.hw);
+                    Action::Shutdown(reason)
+                }
+            }
+        }
+        Exit::GuestPageFault { access, gpa, tinst, .. } => vm.guest_page_fault(vcpu, regs, access, gpa, tinst, hw),
+        Exit::VirtualInsn { bits } => vm.virtual_insn(vcpu, regs, bits, hw),
+        Exit::Interrupt(code) => vm.interrupt(vcpu, code, hw),
+        Exit::Other { cause, tval } => {
+            vm.stats.count(vcpu, ExitKind::Other);
+            Action::Fatal(FatalError::UnexpectedException { cause, tval, epc: exit.epc })
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Putting the guest into guest RAM (platform.md "Boot", applied to the VM): images load as ELF
+//! by their program headers (at `p_paddr`) or as raw binaries at a given address; the FDT goes
+//! at the top of RAM, 2 MiB aligned. Every copy is bounds-checked by [`GuestRam`].
+
+use core::fmt;
+
+use elf::abi::{EM_RISCV, PT_LOAD};
+use elf::endian::AnyEndian;
+use elf::file::Class;
+use elf::ElfBytes;
+
+use crate::guest_mem::GuestRam;
+
+/// FDT alignment (platform.md "Boot": top of RAM, 2 MiB aligned).
+pub const FDT_ALIGN: u64 = 2 << 20;
+
+/// Where a loaded image landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Loaded {
+    /// Entry point, a guest physical address.
+    pub entry: u64,
+    /// Lowest and one-past-highest guest physical address written.
+    pub start: u64,
+    pub end: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadError {
+    /// The image (or the FDT) does not fit in guest RAM at that address.
+    OutsideRam { gpa: u64, len: u64 },
+    /// Not a loadable 64-bit RISC-V ELF; says why.
+    BadElf(&'static str),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::OutsideRam { gpa, len } => write!(f, "{len:#x} bytes at {gpa:#x} do not fit in guest RAM"),
+            LoadError::BadElf(why) => write!(f, "bad guest ELF: {why}"),
+        }
+    }
+}
+
+fn copy(ram: &GuestRam, gpa: u64, data: &[u8]) -> Result<(), LoadError> {
+    ram.write(gpa, data).map_err(|e| LoadError::OutsideRam { gpa: e.gpa, len: e.len })
+}
+
+/// Loads `image`: an ELF by its program headers, anything else as a raw binary at `raw_addr`.
+pub fn load_image(ram: &GuestRam, image: &[u8], raw_addr: u64) -> Result<Loaded, LoadError> {
+    if image.starts_with(b"\x7fELF") {
+        load_elf(ram, image)
+    } else {
+        load_raw(ram, image, raw_addr)
+    }
+}
+
+/// Copies a raw binary to `gpa`; the entry is `gpa`.
+pub fn load_raw(ram: &GuestRam, image: &[u8], gpa: u64) -> Result<Loaded, LoadError> {
+    copy(ram, gpa, image)?;
+    Ok(Loaded { entry: gpa, start: gpa, end: gpa + image.len() as u64 })
+}
+
+/// Loads the PT_LOAD segments of a 64-bit RISC-V ELF at their physical addresses, zeroing the
+/// part of each beyond its file size. The entry is translated from virtual to physical through
+/// the segment containing it (a kernel linked at a high virtual address enters at its load
+/// address), or taken as is when no segment contains it.
+pub fn load_elf(ram: &GuestRam, image: &[u8]) -> Result<Loaded, LoadError> {
+    let file = ElfBytes::<AnyEndian>::minimal_parse(image).map_err(|_| LoadError::BadElf("unparsable header"))?;
+    if file.ehdr.class != Class::ELF64 {
+        return Err(LoadError::BadElf("not ELF64"));
+    }
+    if file.ehdr.e_machine != EM_RISCV {
+        return Err(LoadError::BadElf("not RISC-V"));
+    }
+    let segments = file.segments().ok_or(LoadError::BadElf("no program headers"))?;
+    let (mut start, mut end) = (u64::MAX, 0);
+    let mut entry = None;
+    let e = file.ehdr.e_entry;
+    for ph in segments.iter().filter(|ph| ph.p_type == PT_LOAD) {
+        if ph.p_memsz < ph.p_filesz {
+            return Err(LoadError::BadElf("segment smaller in memory than in the file"));
+        }
+        let data = file.segment_data(&ph).map_err(|_| LoadError::BadElf("segment data outside the file"))?;
+        let seg_end =
+            ph.p_paddr.checked_add(ph.p_memsz).ok_or(LoadError::OutsideRam { gpa: ph.p_paddr, len: ph.p_memsz })?;
+        if !ram.contains(ph.p_paddr, ph.p_memsz) {
+            return Err(LoadError::OutsideRam { gpa: ph.p_paddr, len: ph.p_memsz });
+        }
+        copy(ram, ph.p_paddr, data)?;
+        ram.fill(ph.p_paddr + ph.p_filesz, ph.p_memsz - ph.p_filesz, 0)
+            .map_err(|e| LoadError::OutsideRam { gpa: e.gpa, len: e.len })?;
+        if e >= ph.p_vaddr && e - ph.p_vaddr < ph.p_memsz {
+            entry.get_or_insert(e - ph.p_vaddr + ph.p_paddr);
+        }
+        start = start.min(ph.p_paddr);
+        end = end.max(seg_end);
+    }
+    if start == u64::MAX {
+        return Err(LoadError::BadElf("no PT_LOAD segment"));
+    }
+    Ok(Loaded { entry: entry.unwrap_or(e), start, end })
+}
+
+/// Copies the FDT to the top of guest RAM, 2 MiB aligned, and returns its address.
+pub fn place_fdt(ram: &GuestRam, fdt: &[u8]) -> Result<u64, LoadError> {
+    let len = fdt.len() as u64;
+    let too_big = LoadError::OutsideRam { gpa: ram.gpa_base(), len };
+    let addr = ram.gpa_end().checked_sub(len).ok_or(too_big)? & !(FDT_ALIGN - 1);
+    if addr < ram.gpa_base() {
+        return Err(too_big);
+    }
+    copy(ram, addr, fdt)?;
+    Ok(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// A minimal ELF64 little-endian RISC-V executable with the given (vaddr, paddr, data,
+    /// memsz) segments.
+    fn make_elf(entry: u64, segs: &[(u64, u64, &[u8], u64)]) -> Vec<u8> {
+        let phoff = 64u64;
+        let data_off = phoff + 56 * segs.len() as u64;
+        let mut out = Vec::new();
+        out.extend_from_slice(b"\x7fELF");
+        out.extend_from_slice(&[2, 1, 1, 0]); // ELF64, LE, version, SYSV
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+        out.extend_from_slice(&EM_RISCV.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&entry.to_le_bytes());
+        out.extend_from_slice(&phoff.to_le_bytes());
+        out.extend_from_slice(&0u64.to_le_bytes()); // shoff
+        out.extend_from_slice(&0u32.to_le_bytes()); // flags
+        out.extend_from_slice(&64u16.to_le_bytes()); // ehsize
+        out.extend_from_slice(&56u16.to_le_bytes()); // phentsize
+        out.extend_from_slice(&(segs.len() as u16).to_le_bytes());
+        out.extend_from_slice(&64u16.to_le_bytes()); // shentsize
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        let mut off = data_off;
+        for (vaddr, paddr, data, memsz) in segs {
+            out.extend_from_slice(&PT_LOAD.to_le_bytes());
+            out.extend_from_slice(&7u32.to_le_bytes());
+            for v in [off, *vaddr, *paddr, data.len() as u64, *memsz, 0x1000] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            off += data.len() as u64;
+        }
+        for (_, _, data, _) in segs {
+            out.extend_from_slice(data);
+        }
+        out
+    }
+
+    fn ram(backing: &mut Vec<u8>) -> GuestRam {
+        // SAFETY: the Vec outlives the GuestRam in each test and is not touched meanwhile.
+        unsafe { GuestRam::new(backing.as_mut_ptr(), 0x9000_0000, 0x8000_0000, backing.len() as u64) }
+    }
+
+    #[test]
+    fn elf_segments_bss_and_entry() {
+        let mut b = vec![0xEEu8; 4 << 20];
+        let r = ram(&mut b);
+        let elf = make_elf(
+            0xffff_ffff_8000_0010,
+            &[(0xffff_ffff_8000_0000, 0x8020_0000, b"code", 0x10 + 4), (0x1000, 0x8030_0000, b"dd", 8)],
+        );
+        let l = load_image(&r, &elf, 0).unwrap();
+        assert_eq!(l, Loaded { entry: 0x8020_0010, start: 0x8020_0000, end: 0x8030_0008 });
+        let mut got = [0u8; 20];
+        r.read(0x8020_0000, &mut got).unwrap();
+        assert_eq!(&got[..4], b"code");
+        assert!(got[4..].iter().all(|b| *b == 0), "bss zeroed");
+        let mut got = [0u8; 9];
+        r.read(0x8030_0000, &mut got).unwrap();
+        assert_eq!(&got, b"dd\0\0\0\0\0\0\xEE");
+    }
+
+    #[test]
+    fn bad_images_are_errors() {
+        let mut b = vec![0u8; 1 << 20];
+        let r = ram(&mut b);
+        let outside = make_elf(0, &[(0, 0x7000_0000, b"x", 1)]);
+        assert!(matches!(load_elf(&r, &outside), Err(LoadError::OutsideRam { .. })));
+        let wraps = make_elf(0, &[(0, u64::MAX - 1, b"x", 16)]);
+        assert!(matches!(load_elf(&r, &wraps), Err(LoadError::OutsideRam { .. })));
+        let shrunk = make_elf(0, &[(0, 0x8000_0000, b"xyz", 1)]);
+        assert_eq!(load_elf(&r, &shrunk), Err(LoadError::BadElf("segment smaller in memory than in the file")));
+        let mut truncated = make_elf(0, &[(0, 0x8000_0000, b"xyz", 3)]);
+        truncated.truncate(truncated.len() - 2);
+        assert!(matches!(load_elf(&r, &truncated), Err(LoadError::BadElf(_))));
+        let none = make_elf(0, &[]);
+        assert!(matches!(load_elf(&r, &none), Err(LoadError::BadElf(_))));
+        let mut x86 = make_elf(0, &[(0, 0x8000_0000, b"x", 1)]);
+        x86[18] = 62;
+        assert_eq!(load_elf(&r, &x86), Err(LoadError::BadElf("not RISC-V")));
+        assert!(matches!(load_elf(&r, b"\x7fELFgarbage"), Err(LoadError::BadElf(_))));
+        assert!(matches!(load_raw(&r, &[1; 16], 0x800f_fff8), Err(LoadError::OutsideRam { .. })));
+        assert_eq!(load_image(&r, b"raw!", 0x8000_0100).unwrap().entry, 0x8000_0100);
+    }
+
+    #[test]
+    fn fdt_placement() {
+        let mut b = vec![0u8; 8 << 20];
+        let r = ram(&mut b);
+        assert_eq!(place_fdt(&r, &[0xd0; 0x1000]), Ok(0x8060_0000));
+        let mut b = vec![0u8; 1 << 20];
+        let r = ram(&mut b);
+        assert_eq!(place_fdt(&r, &[0xd0; 0x1000]), Ok(0x8000_0000));
+        assert!(place_fdt(&r, &vec![0; 2 << 20]).is_err());
+    }
+}
