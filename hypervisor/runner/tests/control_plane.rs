@@ -6,6 +6,8 @@
 //! * `faults_kill_only_their_vm`: processes that write an HS-only CSR or load from an unmapped
 //!   address are killed and reported while the others pass; a compute-bound one is preempted by
 //!   the timer; bad manifest lines and files skip their VM; the run fails with 1.
+//! * `ending_a_vm_on_a_hart_that_runs_another_keeps_that_ones_address_space`: a regression test
+//!   for a stale per-hart record of the loaded address space.
 
 use dv_runner::{Images, Session};
 use dvsim::platform::RunExit;
@@ -105,5 +107,20 @@ fn faults_kill_only_their_vm() {
             let spin = console.split("vm spin: exited").nth(1).unwrap().split("vm kvm:").next().unwrap();
             assert!(spin.contains("supervisor timer interrupt"), "spin was never preempted:\n{console}");
         }
+    }
+}
+#[test]
+fn ending_a_vm_on_a_hart_that_runs_another_keeps_that_ones_address_space() {
+    // `orphan` (hart 0) spawns a thread on hart 1 and exits at once: hart 1 drops that
+    // never-run thread, the process's last, while `spin`'s thread is the one it runs; `spin`
+    // must go on in its own address space (it was killed with an instruction page fault).
+    let images = Images::build().unwrap_or_else(|e| panic!("{e:#}"));
+    let conf = "orphan hv=cpfault guest=g.bin args=\"orphan=1\"\n\
+                spin hv=cpfault guest=g.bin args=\"spin\"\n";
+    let bundle = dv_pack::pack(conf, &files(&images, &["cpfault"])).expect("pack");
+    for harts in [2, 4] {
+        let (exit, console) = boot(&images, bundle.clone(), harts);
+        assert_eq!(exit, RunExit::Pass, "{harts} harts:\n{console}");
+        assert_has(&console, &["cpfault: spun", "vm orphan: exited, status 0", "vm spin: exited, status 0"]);
     }
 }

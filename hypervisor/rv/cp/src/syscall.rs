@@ -26,15 +26,16 @@ const MAX_THREADS: usize = 64;
 
 type Ret = Result<u64, Errno>;
 
-/// Handles the calling thread's syscall; returns true when it should wait for an interrupt.
-pub fn handle(k: &mut Kernel, me: usize, tid: u32) -> bool {
+/// Handles the calling thread's syscall. `Some(irqs)`: the hart should wait for an interrupt
+/// (`WAIT_INTERRUPT`), with the `huie` bits `irqs` enabled meanwhile (see [`wait_irqs`]).
+pub fn handle(k: &mut Kernel, me: usize, tid: u32) -> Option<u64> {
     let t = k.thread(tid).expect("current thread exists");
     t.frame.pc += 4;
     let f = t.frame;
     let a = [f.x[10], f.x[11], f.x[12], f.x[13], f.x[14]];
     let pid = t.pid;
     let mut a1 = None;
-    let mut wait = false;
+    let mut wait = None;
     let ret = match Sys::from_number(f.x[17]) {
         None => Err(Errno::NoSys),
         Some(Sys::Version) => Ok(dv_abi::VERSION),
@@ -48,7 +49,7 @@ pub fn handle(k: &mut Kernel, me: usize, tid: u32) -> bool {
         Some(Sys::ConsoleRead) => console_read(k, pid, a[0], a[1]),
         Some(Sys::Exit) => {
             k.kill(pid, Outcome::Exited(a[0]), me);
-            return false;
+            return None;
         }
         Some(Sys::ThreadSpawn) => thread_spawn(k, me, pid, a),
         Some(Sys::Yield) => {
@@ -67,14 +68,17 @@ pub fn handle(k: &mut Kernel, me: usize, tid: u32) -> bool {
             let n = (a[1] as usize).min(args.len());
             copy_out(k, pid, a[0], &args[..n]).map(|_| args.len() as u64)
         }
-        Some(Sys::VcpuRun) => return vcpu_run(k, pid, tid, a[0]),
+        Some(Sys::VcpuRun) => {
+            vcpu_run(k, pid, tid, a[0]);
+            return None;
+        }
         Some(Sys::ThreadExit) => {
             k.remove_thread(tid, me);
-            return false;
+            return None;
         }
         Some(Sys::WaitInterrupt) => {
             if k.harts[me].runq.is_empty() {
-                wait = true;
+                wait = Some(wait_irqs(k, tid));
             } else {
                 yield_now(k, me, tid);
             }
@@ -87,6 +91,23 @@ pub fn handle(k: &mut Kernel, me: usize, tid: u32) -> bool {
         t.frame.x[11] = v;
     }
     wait
+}
+
+/// The `huie` bits to enable while the calling thread waits in `WAIT_INTERRUPT`, besides those
+/// already enabled. A KVM-style vCPU thread's hypervisor waits for its guest's next exit
+/// interrupt (USI, the vIPI doorbell; UVTI, the vtimer), which `VCPU_RUN` enables for the guest
+/// but the kernel masks while the hypervisor itself runs (trap.rs `kvm_exit`): without them the
+/// `wfi` would sleep through the vtimer or a doorbell (until some unrelated interrupt came). In
+/// HS (sstatus.SIE = 0) they only wake the hart; the kernel disables them again before it
+/// returns to the hypervisor, so they stay pending there as before.
+fn wait_irqs(k: &mut Kernel, tid: u32) -> u64 {
+    let t = k.threads.iter().find(|t| t.tid == tid).expect("current thread exists");
+    let p = &k.procs[t.pid];
+    if p.mode == Mode::Kvm && p.delegated && t.vcpu {
+        KVM_EXIT_IRQS & !csrr!(HUIE)
+    } else {
+        0
+    }
 }
 
 fn yield_now(k: &mut Kernel, me: usize, tid: u32) {
@@ -259,7 +280,7 @@ fn file_read(k: &Kernel, pid: usize, a: [u64; 5]) -> Ret {
 /// KVM-style back-end: enter the guest from the `KvmRun` record with `sret` (hstatus.SPV = 1,
 /// SPVP and sstatus.SPP = its privilege); the hypervisor's context waits in `hv_frame` until the
 /// guest's next exit (trap.rs `kvm_exit`).
-fn vcpu_run(k: &mut Kernel, pid: usize, tid: u32, va: u64) -> bool {
+fn vcpu_run(k: &mut Kernel, pid: usize, tid: u32, va: u64) {
     let res = (|| {
         let p = &k.procs[pid];
         let t = k.threads.iter().find(|t| t.tid == tid).expect("current thread exists");
@@ -289,5 +310,4 @@ fn vcpu_run(k: &mut Kernel, pid: usize, tid: u32, va: u64) -> bool {
             csrs!(HUIE, KVM_EXIT_IRQS);
         }
     }
-    false
 }

@@ -165,7 +165,7 @@ extern "C" fn dvcp_trap_from_user(hl: *mut HartLocal) -> ! {
     if k.procs[pid].dead {
         crate::sched::run(g, me);
     }
-    let mut wait = false;
+    let mut wait = None;
     if scause >> 63 != 0 {
         match scause & 0xff {
             5 => {
@@ -205,10 +205,14 @@ extern "C" fn dvcp_trap_from_user(hl: *mut HartLocal) -> ! {
         );
         k.kill(pid, Outcome::Killed(scause), me);
     }
-    if wait {
+    if let Some(irqs) = wait {
+        // The thread's own huie plus `irqs` (syscall.rs `wait_irqs`), only for the wait: none
+        // of them is taken in HS (sstatus.SIE = 0), they just end the wfi.
+        csrs!(HUIE, irqs);
         drop(g);
         // SAFETY: wfi only waits (WAIT_INTERRUPT); any pending interrupt ends it.
         unsafe { core::arch::asm!("wfi") };
+        csrc!(HUIE, irqs);
         g = kernel::KERNEL.lock();
     }
     crate::sched::run(g, me)

@@ -1,11 +1,23 @@
 //! A VM process that faults, so the control plane's kill path is tested while other VMs run.
 //! `args`: `csr` writes `sedeleg` (HS-only: illegal instruction, dvext.md §2), `load` reads an
 //! unmapped address (load page fault), `spin` computes for a while without a syscall (only the
-//! timer preempts it), `exit=<n>` just exits with n.
+//! timer preempts it), `exit=<n>` just exits with n, `orphan=<hart>` spawns a thread on that
+//! hart and exits at once: when a `spin` VM runs there, that thread is still queued behind it, so
+//! the hart drops this process's last thread (and frees the process) while another VM's thread
+//! is the one it runs — which must go on with its own address space.
 #![no_std]
 #![no_main]
 
 use cptest::{println, sys, Sys};
+
+static mut ORPHAN_STACK: [u64; 512] = [0; 512];
+
+/// The orphan thread: it normally never runs (its process is gone first); if it does, it waits.
+extern "C" fn orphan(_: u64) -> ! {
+    loop {
+        let _ = sys(Sys::Yield, &[]);
+    }
+}
 
 #[no_mangle]
 extern "C" fn main() -> ! {
@@ -32,6 +44,11 @@ extern "C" fn main() -> ! {
             x = core::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
         }
         println!("cpfault: spun ({:#x})", x & 0xff);
+    } else if let Some(hart) = args.strip_prefix("orphan=") {
+        let stack = (&raw mut ORPHAN_STACK) as u64 + 4096;
+        let hart = hart.parse().unwrap_or(1);
+        sys(Sys::ThreadSpawn, &[orphan as *const () as u64, stack, 0, hart]).expect("THREAD_SPAWN");
+        cptest::exit(0);
     } else if let Some(code) = args.strip_prefix("exit=") {
         cptest::exit(code.parse().unwrap_or(1));
     }

@@ -55,8 +55,8 @@ fn main(fdt: u64) {
     for h in 1..vcpus as u64 {
         check_eq!(11, sbi::hart_start(h, _start as *const () as u64, 0), 0);
     }
-    for h in 1..vcpus {
-        while READY[h].load(Ordering::SeqCst) == 0 {
+    for (h, ready) in READY.iter().enumerate().take(vcpus).skip(1) {
+        while ready.load(Ordering::SeqCst) == 0 {
             core::hint::spin_loop();
         }
         check_eq!(12, sbi::hart_status(h as u64).1, 0); // STARTED
