@@ -3,28 +3,24 @@
 //! `qemu-riscv64_smode` and Linux accept it, but an S-mode-only view: no CLINT (timer and IPIs
 //! are SBI calls), no test finisher or syscon power-off (SBI SRST), no M-mode PLIC contexts.
 //!
-//! Kept separate from `sim/src/platform/fdt.rs` (the machine's FDT) on purpose: that one is std
-//! code describing the M-mode view of the physical machine for firmware (CLINT, finisher,
-//! syscon); this one is `no_std` and describes the guest's view. What they share are the
-//! platform's addresses and QEMU's conventions, not code.
+//! The nodes themselves come from `dv-platform`, shared with the machine's FDT
+//! (`sim/src/platform/fdt.rs`), which adds the M-mode devices a guest does not see (CLINT,
+//! finisher, syscon).
 
-use alloc::format;
-use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
 use vm_fdt::FdtWriter;
 
-use crate::devices::{PLIC_BASE, PLIC_NDEV, PLIC_SIZE, UART_BASE, UART_CLOCK_HZ, UART_IRQ, UART_SIZE};
 use crate::handler::MAX_VCPUS;
+use dv_platform::fdt::{self, ph_intc};
+use dv_platform::map::{IRQ_S_EXT, MTIME_HZ};
 
 /// The guest's ISA: the hart's (platform.md "Hart") without H (no nested virtualization) and
 /// without Sstc (the guest's timer is SBI `set_timer`).
 pub const GUEST_ISA: &str = "rv64imac_zicsr_zifencei";
 /// `timebase-frequency`: the platform's 10 MHz mtime (guest time = mtime + hutimedelta).
-pub const TIMEBASE_HZ: u32 = 10_000_000;
-/// The RISC-V interrupt numbers of the PLIC's context outputs (privileged spec `mip`).
-const IRQ_S_EXT: u32 = 9;
+pub const TIMEBASE_HZ: u32 = MTIME_HZ as u32;
 /// "Not connected for this OS" in `interrupts-extended` (upstream SiFive DTs use it for contexts
 /// of another privilege): the PLIC's M-mode contexts 2h keep their numbers, the guest skips them.
 const NO_IRQ: u32 = 0xFFFF_FFFF;
@@ -73,35 +69,6 @@ impl From<vm_fdt::Error> for FdtError {
     }
 }
 
-const PH_PLIC: u32 = 1;
-fn ph_intc(cpu: usize) -> u32 {
-    16 + cpu as u32
-}
-
-/// Splits an ISA string into `riscv,isa-base` and `riscv,isa-extensions` (the newer properties
-/// Linux prefers): "rv64imac_zicsr" → ("rv64i", [i, m, a, c, zicsr]); "g" expands.
-pub fn isa_extensions(isa: &str) -> (String, Vec<String>) {
-    let lower = isa.to_ascii_lowercase();
-    let mut parts = lower.split('_');
-    let first = parts.next().unwrap_or("");
-    let letters = first.strip_prefix("rv64").unwrap_or(first);
-    let mut exts: Vec<String> = Vec::new();
-    let mut add = |e: &str| {
-        if !e.is_empty() && !exts.iter().any(|x| x == e) {
-            exts.push(e.to_string());
-        }
-    };
-    for c in letters.chars() {
-        if c == 'g' {
-            ["i", "m", "a", "f", "d", "zicsr", "zifencei"].into_iter().for_each(&mut add);
-        } else {
-            add(c.encode_utf8(&mut [0; 4]));
-        }
-    }
-    parts.for_each(add);
-    ("rv64i".to_string(), exts)
-}
-
 /// Builds the guest's FDT blob.
 pub fn guest_fdt(p: &GuestFdtParams) -> Result<Vec<u8>, FdtError> {
     if !(1..=MAX_VCPUS).contains(&p.vcpus) {
@@ -114,47 +81,10 @@ pub fn guest_fdt(p: &GuestFdtParams) -> Result<Vec<u8>, FdtError> {
     f.property_string("compatible", "riscv-virtio")?;
     f.property_string("model", "duvisor,guest")?;
 
-    let chosen = f.begin_node("chosen")?;
-    f.property_string("stdout-path", &format!("/soc/serial@{UART_BASE:x}"))?;
-    if let Some(args) = p.bootargs {
-        f.property_string("bootargs", args)?;
-    }
-    if let Some((start, end)) = p.initrd {
-        f.property_u64("linux,initrd-start", start)?;
-        f.property_u64("linux,initrd-end", end)?;
-    }
-    f.end_node(chosen)?;
-
-    let mem = f.begin_node(&format!("memory@{:x}", p.ram_base))?;
-    f.property_string("device_type", "memory")?;
-    f.property_array_u64("reg", &[p.ram_base, p.ram_size])?;
-    f.end_node(mem)?;
-
-    let (isa_base, exts) = isa_extensions(p.isa);
-    let cpus = f.begin_node("cpus")?;
-    f.property_u32("#address-cells", 1)?;
-    f.property_u32("#size-cells", 0)?;
-    f.property_u32("timebase-frequency", TIMEBASE_HZ)?;
-    for c in 0..p.vcpus {
-        let cpu = f.begin_node(&format!("cpu@{c}"))?;
-        f.property_string("device_type", "cpu")?;
-        f.property_u32("reg", c as u32)?;
-        f.property_string("status", "okay")?;
-        f.property_string("compatible", "riscv")?;
-        f.property_string("riscv,isa", p.isa)?;
-        f.property_string("riscv,isa-base", &isa_base)?;
-        f.property_string_list("riscv,isa-extensions", exts.clone())?;
-        // The G-stage is Sv39x4; Sv39 is what every guest kernel supports.
-        f.property_string("mmu-type", "riscv,sv39")?;
-        let intc = f.begin_node("interrupt-controller")?;
-        f.property_u32("#interrupt-cells", 1)?;
-        f.property_null("interrupt-controller")?;
-        f.property_string("compatible", "riscv,cpu-intc")?;
-        f.property_phandle(ph_intc(c))?;
-        f.end_node(intc)?;
-        f.end_node(cpu)?;
-    }
-    f.end_node(cpus)?;
+    fdt::chosen(&mut f, p.bootargs, p.initrd)?;
+    fdt::memory(&mut f, p.ram_base, p.ram_size)?;
+    // The G-stage is Sv39x4; Sv39 is what every guest kernel supports.
+    fdt::cpus(&mut f, p.vcpus, p.isa, "riscv,sv39")?;
 
     let soc = f.begin_node("soc")?;
     f.property_u32("#address-cells", 2)?;
@@ -162,26 +92,10 @@ pub fn guest_fdt(p: &GuestFdtParams) -> Result<Vec<u8>, FdtError> {
     f.property_string("compatible", "simple-bus")?;
     f.property_null("ranges")?;
 
-    let plic = f.begin_node(&format!("plic@{PLIC_BASE:x}"))?;
-    f.property_string_list("compatible", ["sifive,plic-1.0.0".into(), "riscv,plic0".into()].into())?;
-    f.property_array_u64("reg", &[PLIC_BASE, PLIC_SIZE])?;
-    f.property_u32("#address-cells", 0)?;
-    f.property_u32("#interrupt-cells", 1)?;
-    f.property_null("interrupt-controller")?;
-    f.property_u32("riscv,ndev", PLIC_NDEV)?;
     // Context 2h: vCPU h's M mode (not connected), 2h + 1: its S-mode external interrupt.
     let cells: Vec<u32> = (0..p.vcpus).flat_map(|c| [ph_intc(c), NO_IRQ, ph_intc(c), IRQ_S_EXT]).collect();
-    f.property_array_u32("interrupts-extended", &cells)?;
-    f.property_phandle(PH_PLIC)?;
-    f.end_node(plic)?;
-
-    let serial = f.begin_node(&format!("serial@{UART_BASE:x}"))?;
-    f.property_string("compatible", "ns16550a")?;
-    f.property_array_u64("reg", &[UART_BASE, UART_SIZE])?;
-    f.property_u32("clock-frequency", UART_CLOCK_HZ)?;
-    f.property_u32("interrupt-parent", PH_PLIC)?;
-    f.property_u32("interrupts", UART_IRQ)?;
-    f.end_node(serial)?;
+    fdt::plic(&mut f, &cells)?;
+    fdt::uart(&mut f)?;
     f.end_node(soc)?;
 
     f.end_node(root)?;
@@ -191,7 +105,7 @@ pub fn guest_fdt(p: &GuestFdtParams) -> Result<Vec<u8>, FdtError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::vec;
+    use dv_platform::map::UART_CLOCK_HZ;
 
     fn contains(hay: &[u8], needle: &[u8]) -> bool {
         hay.windows(needle.len()).any(|w| w == needle)
@@ -258,14 +172,5 @@ mod tests {
         assert!(guest_fdt(&params(64)).is_ok());
         let bad = GuestFdtParams { bootargs: Some("a\0b"), ..params(1) };
         assert!(matches!(guest_fdt(&bad), Err(FdtError::Writer(_))), "an error, not a panic");
-    }
-
-    #[test]
-    fn isa_split() {
-        let (base, exts) = isa_extensions("RV64GC_Zba_h");
-        assert_eq!(base, "rv64i");
-        assert_eq!(exts, ["i", "m", "a", "f", "d", "zicsr", "zifencei", "c", "zba", "h"]);
-        let (_, exts) = isa_extensions(GUEST_ISA);
-        assert_eq!(exts, vec!["i", "m", "a", "c", "zicsr", "zifencei"]);
     }
 }

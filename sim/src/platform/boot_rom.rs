@@ -16,8 +16,7 @@
 
 use super::bus::Device;
 
-pub const BOOT_ROM_BASE: u64 = 0x1000;
-pub const BOOT_ROM_SIZE: u64 = 0x1000;
+pub use dv_platform::map::{BOOT_ROM_BASE, BOOT_ROM_SIZE};
 
 const T0: u32 = 5;
 const A0: u32 = 10;

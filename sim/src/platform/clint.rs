@@ -12,10 +12,7 @@
 use super::bus::Device;
 use crate::memory::InterruptLines;
 
-pub const CLINT_BASE: u64 = 0x0200_0000;
-pub const CLINT_SIZE: u64 = 0x2_0000;
-/// The nominal `mtime` frequency (platform.md), the FDT's `timebase-frequency`.
-pub const MTIME_HZ: u64 = 10_000_000;
+pub use dv_platform::map::{CLINT_BASE, CLINT_SIZE, MTIME_HZ};
 
 const MSIP: u64 = 0x0;
 const MTIMECMP: u64 = 0x4000;

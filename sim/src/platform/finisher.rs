@@ -4,8 +4,7 @@
 
 use super::bus::Device;
 
-pub const FINISHER_BASE: u64 = 0x10_0000;
-pub const FINISHER_SIZE: u64 = 0x1000;
+pub use dv_platform::map::{FINISHER_BASE, FINISHER_SIZE};
 
 pub const FINISHER_PASS: u32 = 0x5555;
 pub const FINISHER_FAIL: u32 = 0x3333;

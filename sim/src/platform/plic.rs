@@ -10,10 +10,7 @@
 use super::bus::Device;
 use crate::memory::InterruptLines;
 
-pub const PLIC_BASE: u64 = 0x0c00_0000;
-pub const PLIC_SIZE: u64 = 0x400_0000;
-/// Sources 1..=NDEV (source 0 does not exist); the FDT's `riscv,ndev`.
-pub const PLIC_NDEV: u32 = 31;
+pub use dv_platform::map::{PLIC_BASE, PLIC_NDEV, PLIC_SIZE};
 /// Priorities are 3 bits (0 = never interrupts), as on QEMU `virt`.
 const PRIORITY_MASK: u32 = 7;
 

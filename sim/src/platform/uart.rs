@@ -10,11 +10,7 @@ use std::io::Write;
 use super::bus::Device;
 use super::console::CharSource;
 
-pub const UART_BASE: u64 = 0x1000_0000;
-pub const UART_SIZE: u64 = 0x100;
-pub const UART_IRQ: u32 = 10;
-/// Input clock advertised in the FDT (`clock-frequency`), as on QEMU `virt`.
-pub const UART_CLOCK_HZ: u32 = 3_686_400;
+pub use dv_platform::map::{UART_BASE, UART_CLOCK_HZ, UART_IRQ, UART_SIZE};
 
 const FIFO_DEPTH: usize = 16;
 

@@ -16,17 +16,8 @@ pub mod uart;
 pub use plic::Plic;
 pub use uart::Uart;
 
-/// UART0 (platform.md "Memory map").
-pub const UART_BASE: u64 = 0x1000_0000;
-pub const UART_SIZE: u64 = 0x100;
-pub const UART_IRQ: u32 = 10;
-/// The UART input clock the FDT advertises (QEMU's value; the model has no baud timing).
-pub const UART_CLOCK_HZ: u32 = 3_686_400;
-/// The PLIC (platform.md "Memory map").
-pub const PLIC_BASE: u64 = 0x0C00_0000;
-pub const PLIC_SIZE: u64 = 0x400_0000;
-/// Interrupt sources 1..=31, as the machine's PLIC.
-pub const PLIC_NDEV: u32 = 31;
+/// The guest sees the platform's devices at the platform's addresses (platform.md "Memory map").
+pub use dv_platform::map::{PLIC_BASE, PLIC_NDEV, PLIC_SIZE, UART_BASE, UART_CLOCK_HZ, UART_IRQ, UART_SIZE};
 
 /// A memory-mapped device. `offset` is relative to the device's base; `width` is 1, 2, 4 or 8
 /// (the bus rejects anything else). Accesses a device does not implement read 0 and ignore
