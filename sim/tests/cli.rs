@@ -93,6 +93,24 @@ fn dtb_out_writes_the_fdt() {
 }
 
 #[test]
+fn initrd_is_placed_and_described() {
+    let p = tmp("pass2.bin", &finisher_program(0x5555));
+    let rd = tmp("rd.img", &[0xa5; 5000]);
+    let dtb = std::env::temp_dir().join(format!("dvsim-cli-{}", std::process::id())).join("rd.dtb");
+    let out = dvsim(&["--dtb-out", dtb.to_str().unwrap(), "--initrd", rd.to_str().unwrap(), p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let blob = std::fs::read(&dtb).unwrap();
+    assert!(blob.windows(18).any(|w| w == b"linux,initrd-start"));
+    // The range sits below the FDT at the top of the default 256 MiB: 4 KiB aligned, 5000 long.
+    let start = 0x8fe0_0000u64 - 8192;
+    assert!(blob.windows(8).any(|w| w == start.to_be_bytes()), "initrd-start {start:#x}");
+    assert!(blob.windows(8).any(|w| w == (start + 5000).to_be_bytes()), "initrd-end");
+    assert_error(&dvsim(&["--initrd", "/nonexistent/rd.img", p.to_str().unwrap()]), "initrd");
+    let huge = tmp("huge.img", &vec![0u8; 3 << 20]);
+    assert_error(&dvsim(&["--ram", "4M", "--initrd", huge.to_str().unwrap(), p.to_str().unwrap()]), "initrd");
+}
+
+#[test]
 fn programs_run_to_their_exit() {
     let pass = tmp("p.bin", &finisher_program(0x5555));
     assert_eq!(dvsim(&[pass.to_str().unwrap()]).status.code(), Some(0));
