@@ -64,4 +64,11 @@ pub trait Cpu {
     fn dv_mirror_write(&mut self, reg: DvMirrorReg, value: u64) {
         let _ = (reg, value);
     }
+    /// The `mtime` at which a timer inside the hart (the DV-Ext vtimer) raises an interrupt with
+    /// no software action, if one is armed: the machine's idle loop skips time to the earliest
+    /// such event, as it does for `mtimecmp`.
+    fn next_timer_event(&self, mtime: u64) -> Option<u64> {
+        let _ = mtime;
+        None
+    }
 }

@@ -23,7 +23,8 @@ pub fn debian_images() -> Result<(PathBuf, PathBuf)> {
     let overridden = fw_var.is_some() || ub_var.is_some();
     let fw = fw_var.unwrap_or_else(|| FW_JUMP.into());
     let ub = ub_var.unwrap_or_else(|| UBOOT.into());
-    if !(fw.is_file() && ub.is_file()) && !overridden {
+    let present = fw.is_file() && ub.is_file();
+    if !present && !overridden {
         static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
         if let Err(e) = INSTALLED.get_or_init(install_packages) {
             bail!("{} or {} is missing and installing {PACKAGES:?} failed: {e}", fw.display(), ub.display());

@@ -153,19 +153,31 @@ impl Op {
 
 /// A decoded instruction. `rd` is [`ZERO_SINK`] when the encoding names x0. For CSR
 /// instructions `imm` is the CSR number and `rs1` the register or the 5-bit immediate.
+/// Every RV64 immediate is a sign-extended 32-bit value, so `imm` is an `i32` (`imm as u64`
+/// sign-extends) and the whole decoding is 8 bytes, one register. The length is not stored:
+/// it follows from the raw bits ([`insn_len`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Insn {
     pub op: Op,
     pub rd: u8,
     pub rs1: u8,
     pub rs2: u8,
-    /// Encoded length in bytes: 2 (C) or 4.
-    pub len: u8,
-    pub imm: i64,
+    pub imm: i32,
 }
 
 impl Insn {
-    pub const ILLEGAL: Insn = Insn { op: Op::Illegal, rd: ZERO_SINK, rs1: 0, rs2: 0, len: 4, imm: 0 };
+    pub const ILLEGAL: Insn = Insn { op: Op::Illegal, rd: ZERO_SINK, rs1: 0, rs2: 0, imm: 0 };
+}
+
+/// The length in bytes of the instruction whose first parcel is the low half of `raw`: 4, or 2
+/// for C.
+#[inline(always)]
+pub fn insn_len(raw: u32) -> u64 {
+    if raw & 3 == 3 {
+        4
+    } else {
+        2
+    }
 }
 
 /// Decodes a fetched instruction: 16-bit parcels whose low two bits are not `11` are C.
@@ -173,12 +185,10 @@ pub fn decode(raw: u32) -> Insn {
     if raw & 3 == 3 {
         decode32(raw)
     } else {
-        let mut i = match expand_c(raw as u16) {
+        match expand_c(raw as u16) {
             Some(w) => decode32(w),
             None => Insn::ILLEGAL,
-        };
-        i.len = 2;
-        i
+        }
     }
 }
 
@@ -207,7 +217,8 @@ pub fn decode32(w: u32) -> Insn {
     let imm_u = (w & 0xffff_f000) as i32 as i64;
     let imm_j = ((((w as i32) >> 31) << 20) as u32 | (w & 0xff000) | ((w >> 20) & 1) << 11 | ((w >> 21) & 0x3ff) << 1)
         as i32 as i64;
-    let mk = |op: Op, imm: i64| Insn { op, rd: sink(rd), rs1: rs1 as u8, rs2: rs2 as u8, len: 4, imm };
+    // Every immediate computed above is a sign-extended 32-bit value (or a CSR number).
+    let mk = |op: Op, imm: i64| Insn { op, rd: sink(rd), rs1: rs1 as u8, rs2: rs2 as u8, imm: imm as i32 };
     use Op::*;
     match opcode {
         0x37 => mk(Lui, imm_u),

@@ -19,7 +19,7 @@ use super::csr::{MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_MPV, MSTATUS_MXR, MSTATUS_SU
 use super::pmp;
 use super::stage2::Xctx;
 use super::{cause, Exc, Hart, Priv};
-use crate::memory::Memory;
+use crate::memory::{HostPage, Memory};
 
 /// The kind of access being translated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,12 +64,27 @@ struct TlbEntry {
     tag: u64,
     ppn: u64,
     perm: u8,
+    /// Data TLB: the page's host address when it is plain RAM of the memory the hart runs on
+    /// (its [`crate::memory::CodeLines`] id is `Hart::icache_id`), so a load that hits reads it
+    /// directly. When the hart finds itself on another memory it flushes both TLBs before it
+    /// runs an instruction (`Hart::icache_apply`), so no valid entry holds another memory's.
+    host: Option<HostPage>,
 }
 
 const TLB_SIZE: usize = 256;
 
+/// [`Mmu::fpage`] when no page is current (a page address has its low 12 bits clear).
+pub(crate) const NO_FPAGE: u64 = 1;
+
 pub struct Mmu {
     gen: u64,
+    /// The current fetch page: the virtual page (low 12 bits clear) of an ITLB entry that is
+    /// valid now and grants X, and its physical page minus its virtual page. A fetch in this
+    /// page needs no TLB lookup. Reset ([`NO_FPAGE`]) on every flush, every ITLB fill (which
+    /// may replace the entry it copies) and every change of the tag keys, so it is always
+    /// exactly what an ITLB hit would give.
+    pub(crate) fpage: u64,
+    pub(crate) fdelta: u64,
     /// The current tag keys for fetches and data accesses (see [`Hart::update_tlb_keys`]).
     ikey: u8,
     dkey: u8,
@@ -87,6 +102,8 @@ impl Mmu {
     pub fn new() -> Mmu {
         Mmu {
             gen: 1,
+            fpage: NO_FPAGE,
+            fdelta: 0,
             ikey: Priv::M as u8,
             dkey: Priv::M as u8,
             itlb: vec![TlbEntry::default(); TLB_SIZE].into_boxed_slice(),
@@ -97,6 +114,7 @@ impl Mmu {
     /// Invalidates every cached translation (SFENCE.VMA, satp and PMP writes).
     pub fn flush(&mut self) {
         self.gen += 1;
+        self.fpage = NO_FPAGE;
     }
 }
 
@@ -138,6 +156,18 @@ impl Hart {
         None
     }
 
+    /// The data TLB's fast path for loads: on a hit that grants R, the physical address of `va`
+    /// and, for plain RAM, the host address of its page.
+    #[inline(always)]
+    pub(crate) fn load_hit(&self, va: u64) -> Option<(u64, Option<HostPage>)> {
+        let vpn = va >> 12;
+        let e = &self.mmu.dtlb[(vpn as usize) & (TLB_SIZE - 1)];
+        if e.tag == vpn << 8 | self.mmu.dkey as u64 && e.gen == self.mmu.gen && e.perm & pmp::R != 0 {
+            return Some((e.ppn << 12 | (va & 0xfff), e.host));
+        }
+        None
+    }
+
     /// What a cached translation's permissions were computed for: effective privilege, SUM and
     /// MXR of the first stage (vsstatus's when V=1), V, and mstatus.MXR (G stage).
     fn tlb_key(&self, acc: Access) -> u8 {
@@ -152,6 +182,7 @@ impl Hart {
     /// Recomputes the current TLB tag keys; called whenever the privilege or mstatus changes,
     /// so the hot path compares a byte instead of re-deriving the effective privilege.
     pub(crate) fn update_tlb_keys(&mut self) {
+        self.mmu.fpage = NO_FPAGE;
         self.mmu.ikey = self.tlb_key(Access::Fetch);
         self.mmu.dkey = self.tlb_key(Access::Load);
     }
@@ -219,10 +250,12 @@ impl Hart {
         }
         let perm = page_perm & self.pmp.perms(pa & !0xfff, 4096, prv);
         let key = self.tlb_key(acc);
-        let entry = TlbEntry { gen: self.mmu.gen, tag: (va >> 12) << 8 | key as u64, ppn: pa >> 12, perm };
+        let host = if acc == Access::Fetch { None } else { self.host_page(mem, pa & !0xfff) };
+        let entry = TlbEntry { gen: self.mmu.gen, tag: (va >> 12) << 8 | key as u64, ppn: pa >> 12, perm, host };
         let idx = ((va >> 12) as usize) & (TLB_SIZE - 1);
         if acc == Access::Fetch {
             self.mmu.itlb[idx] = entry;
+            self.mmu.fpage = NO_FPAGE;
         } else {
             self.mmu.dtlb[idx] = entry;
         }

@@ -14,6 +14,10 @@
 //! * WFI in U-mode, or in S-mode with `mstatus.TW`, raises illegal instruction at once (the
 //!   "bounded time" of priv spec 3.3.3 is zero).
 //! * `mcycle` counts steps that execute an instruction; `time` is the platform's `mtime`.
+//! * Instruction fetch is coherent with every store: a write by any hart (or any other writer
+//!   of RAM) is seen by the next fetch of every hart, so FENCE.I has nothing to do. Decoded
+//!   instructions are cached per physical address ([`Hart::fetch`]) and dropped exactly when
+//!   their bytes are written ([`crate::memory::CodeLines`]).
 
 pub mod csr;
 pub mod decode;
@@ -26,10 +30,12 @@ mod stage2;
 mod tests;
 #[cfg(test)]
 mod tests_h;
+#[cfg(test)]
+mod tests_icache;
 
 use crate::cpu::{Cpu, DvMirrorReg, StepOutcome};
-use crate::memory::{InterruptLines, Memory};
-use decode::{decode, Insn};
+use crate::memory::{BusError, CodeLines, InterruptLines, Memory, CODE_LINE, CODE_LOG};
+use decode::{decode, insn_len, Insn};
 use dvext_model::trap::cause::carries_address;
 use dvext_model::trap::{Delegation, Target, TrapInfo};
 use dvext_model::vipi::VipiBitmap;
@@ -96,21 +102,29 @@ pub(crate) struct FaultExtra {
 /// What handlers return: `Err` traps, leaving architectural state as before the instruction.
 pub type ExecResult = Result<(), Exc>;
 
-/// Decoded-instruction cache entries: a direct-mapped table keyed by (pc, raw bits). Hits are
-/// checked against the freshly fetched bits, so self-modifying code and remapped pages stay
-/// correct without any invalidation (FENCE.I is therefore a no-op here).
+/// One slot of the pre-decoded instruction cache, 16 bytes: the decoding of the instruction at
+/// physical address `tag & !1`, with bit 0 of `tag` set for a 32-bit instruction (`NO_TAG`:
+/// empty). Its raw bits (for tval, htinst and the commit log, not needed to execute it) are in
+/// a parallel array, so four slots share a host cache line.
 #[derive(Clone, Copy)]
-struct DecodeEntry {
-    pc: u64,
-    raw: u32,
+struct ICacheEntry {
+    tag: u64,
     insn: Insn,
 }
 
-const DECODE_CACHE: usize = 4096;
+/// Slots of the pre-decoded instruction cache (a power of two): one per 16-bit parcel of
+/// `2 * ICACHE` bytes of physical memory, direct-mapped.
+const ICACHE: usize = 8192;
+/// Never a physical address of a cached instruction (those are 2-byte aligned).
+const NO_TAG: u64 = u64::MAX;
+/// What [`Hart::fetch`] returns for a fetch fault.
+const FETCH_FAULT: usize = usize::MAX;
+const EMPTY_SLOT: ICacheEntry = ICacheEntry { tag: NO_TAG, insn: Insn::ILLEGAL };
 
 pub struct Hart {
-    /// x0..x31, plus the write sink x[32] for `rd = x0` (see [`decode::ZERO_SINK`]).
-    pub(crate) x: [u64; 33],
+    /// x0..x31, plus the write sink x[32] for `rd = x0` (see [`decode::ZERO_SINK`]); 64 slots
+    /// so that a register number masked with 63 indexes it without a bounds check.
+    pub(crate) x: [u64; 64],
     pub(crate) pc: u64,
     /// The pc after the current instruction; jumps and branches overwrite it.
     pub(crate) npc: u64,
@@ -126,8 +140,6 @@ pub struct Hart {
     /// The bitmap as seen at the start of this step (or after this hart's last vipi access):
     /// supplies mip.USIP without needing the memory in every mip read.
     pub(crate) vipi_seen: VipiBitmap,
-    /// Raw bits of the instruction being executed (for htinst).
-    pub(crate) cur_raw: u32,
     /// H-extension details of the exception being raised.
     pub(crate) fault_x: FaultExtra,
     pub(crate) mmu: mmu::Mmu,
@@ -141,7 +153,16 @@ pub struct Hart {
     pub(crate) lines: InterruptLines,
     /// Set when the current instruction wrote minstret, suppressing its own increment.
     pub(crate) instret_written: bool,
-    dcache: Box<[DecodeEntry]>,
+    /// Pre-decoded instructions, keyed by physical address (see [`Hart::fetch`]), plus a scratch
+    /// slot at index `ICACHE` for the instruction being executed when it is not cached.
+    icache: Box<[ICacheEntry; ICACHE + 1]>,
+    icache_raw: Box<[u32; ICACHE + 1]>,
+    /// The exception of a fetch that returned [`FETCH_FAULT`].
+    fetch_exc: Exc,
+    /// The [`CodeLines`] the cache was filled against (0: none) and the number of its
+    /// invalidations already applied.
+    icache_id: u64,
+    icache_seq: u64,
     last_pc: u64,
     last_raw: u32,
     /// Raw bits of the instruction whose exception was taken last (`None` after a fetch fault
@@ -154,7 +175,7 @@ impl Hart {
     /// mstatus.MIE = MPRV = 0, misa at its maximal value, PMP entries off.
     pub fn new(hartid: usize) -> Hart {
         Hart {
-            x: [0; 33],
+            x: [0; 64],
             pc: 0x1000,
             npc: 0x1000,
             prv: Priv::M,
@@ -164,7 +185,6 @@ impl Hart {
             dvcfg: dvext_model::DvConfig::default(),
             vipi_private: VipiBitmap::default(),
             vipi_seen: VipiBitmap::default(),
-            cur_raw: 0,
             fault_x: FaultExtra::default(),
             mmu: mmu::Mmu::new(),
             pmp: pmp::Pmp::new(),
@@ -173,7 +193,11 @@ impl Hart {
             mtime: 0,
             lines: InterruptLines::default(),
             instret_written: false,
-            dcache: vec![DecodeEntry { pc: u64::MAX, raw: 0, insn: Insn::ILLEGAL }; DECODE_CACHE].into_boxed_slice(),
+            icache: vec![EMPTY_SLOT; ICACHE + 1].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!()),
+            icache_raw: vec![0; ICACHE + 1].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!()),
+            fetch_exc: Exc::new(0, 0),
+            icache_id: 0,
+            icache_seq: 0,
             last_pc: 0,
             last_raw: 0,
             trap_raw: None,
@@ -205,12 +229,12 @@ impl Hart {
 
     #[inline]
     pub(crate) fn reg_read(&self, r: u8) -> u64 {
-        self.x[r as usize]
+        self.x[(r & 63) as usize]
     }
 
     #[inline]
     pub(crate) fn reg_write(&mut self, r: u8, v: u64) {
-        self.x[r as usize] = v;
+        self.x[(r & 63) as usize] = v;
     }
 
     /// Changes the privilege level (the TLBs tag entries with it, so no flush is needed).
@@ -356,40 +380,190 @@ impl Hart {
         self.npc = self.pc;
     }
 
-    /// Fetches the instruction at pc (16-bit parcels, so a 32-bit instruction may straddle a
-    /// page; tval is the address of the parcel that faulted, priv spec 3.1.16) and decodes it
-    /// through the decode cache. Returns the raw bits too (for illegal-instruction tval).
+    /// Fetches the instruction at pc; returns the slot of the pre-decoded cache that holds it
+    /// (an index rather than a copy, so the hot path keeps the decoding in a register):
+    /// its cache slot, or the scratch slot `ICACHE` for an instruction that is not cached.
+    ///
+    /// The cache is keyed by physical address, so it does not depend on address translation:
+    /// a fetch translates pc first — in the current fetch page ([`mmu::Mmu::fpage`], a copy of
+    /// an ITLB hit) with one compare, else through the TLB — and then looks the physical
+    /// address up. A slot holds an instruction that lies within one page and inside the
+    /// memory's [`CodeLines`], whose lines the hart marked when it filled the slot; any later
+    /// write to those lines is logged there and drops the slot before the hart fetches again
+    /// ([`Hart::icache_sync`]). Instructions that cross a page, lie outside RAM (the boot ROM)
+    /// or are fetched on a TLB miss are decoded on every execution.
+    ///
+    /// A fetch fault returns [`FETCH_FAULT`] and leaves the exception in `fetch_exc` (a plain
+    /// index keeps the result in a register; a `Result` came back through memory).
     #[inline(always)]
-    fn fetch<M: Memory>(&mut self, mem: &mut M) -> Result<(u32, Insn), Exc> {
+    fn fetch<M: Memory>(&mut self, mem: &mut M) -> usize {
         let pc = self.pc;
-        let raw = match self.tlb_hit(pc, mmu::Access::Fetch) {
-            // A TLB hit grants X on the whole page (PMP included), so when the instruction does
-            // not cross the page both parcels come from the same physical page; the second
-            // translation would be the same hit.
-            Some(pa) if pc & 0xfff <= 0xffc => match mem.fetch32(pa) {
+        if pc & !0xfff == self.mmu.fpage {
+            let pa = pc.wrapping_add(self.mmu.fdelta);
+            let slot = icache_slot(pa);
+            if self.icache[slot].tag & !1 == pa {
+                return slot;
+            }
+            return self.fetch_fill(mem, pc, pa);
+        }
+        self.fetch_new_page(mem, pc)
+    }
+
+    /// A fetch outside the current fetch page: an ITLB hit makes its page current; a miss
+    /// translates (filling the TLB, so the next fetch hits) and decodes without caching.
+    #[inline(never)]
+    fn fetch_new_page<M: Memory>(&mut self, mem: &mut M, pc: u64) -> usize {
+        match self.tlb_hit(pc, mmu::Access::Fetch) {
+            Some(pa) => {
+                // A TLB hit grants X on the whole page (PMP included).
+                self.mmu.fpage = pc & !0xfff;
+                self.mmu.fdelta = (pa & !0xfff).wrapping_sub(pc & !0xfff);
+                let slot = icache_slot(pa);
+                if self.icache[slot].tag & !1 == pa {
+                    return slot;
+                }
+                self.fetch_fill(mem, pc, pa)
+            }
+            None => match self.fetch_two_pages(mem, pc) {
+                Ok(raw) => self.icache_scratch(raw, decode(raw)),
+                Err(e) => self.fetch_fault(e),
+            },
+        }
+    }
+
+    #[cold]
+    fn fetch_fault(&mut self, e: Exc) -> usize {
+        self.fetch_exc = e;
+        FETCH_FAULT
+    }
+
+    /// A miss in the pre-decoded cache for pc at `pa`, in a page that grants X: reads and
+    /// decodes the instruction and caches it when it lies within the page and in tracked memory.
+    #[inline(never)]
+    fn fetch_fill<M: Memory>(&mut self, mem: &mut M, pc: u64, pa: u64) -> usize {
+        let raw = if pc & 0xfff <= 0xffc {
+            // Both parcels come from the same physical page.
+            match mem.fetch32(pa) {
                 // Plain memory: both parcels at once (the high one is ignored for a compressed
                 // instruction; reading it has no side effect).
-                Some(w) if w & 3 == 3 => w,
-                Some(w) => w & 0xffff,
-                None => self.fetch_parcels(mem, pa, pc)?,
-            },
-            _ => {
-                let lo = self.fetch16(mem, pc)? as u32;
-                if lo & 3 == 3 {
-                    lo | (self.fetch16(mem, pc.wrapping_add(2))? as u32) << 16
-                } else {
-                    lo
+                Some(w) if w & 3 == 3 => Ok(w),
+                Some(w) => Ok(w & 0xffff),
+                None => self.fetch_parcels(mem, pa, pc),
+            }
+        } else {
+            self.fetch_two_pages(mem, pc)
+        };
+        let raw = match raw {
+            Ok(raw) => raw,
+            Err(e) => return self.fetch_fault(e),
+        };
+        let insn = decode(raw);
+        let len = insn_len(raw);
+        if (pc & 0xfff) + len <= 0x1000 {
+            if let Some(c) = mem.code_lines() {
+                if c.id() == self.icache_id && c.mark(pa, len) {
+                    let slot = icache_slot(pa);
+                    self.icache[slot] = ICacheEntry { tag: pa | (len == 4) as u64, insn };
+                    self.icache_raw[slot] = raw;
+                    return slot;
                 }
             }
-        };
-        let idx = ((pc >> 1) as usize) & (DECODE_CACHE - 1);
-        let e = &mut self.dcache[idx];
-        if e.pc == pc && e.raw == raw {
-            return Ok((raw, e.insn));
         }
-        let insn = decode(raw);
-        *e = DecodeEntry { pc, raw, insn };
-        Ok((raw, insn))
+        self.icache_scratch(raw, insn)
+    }
+
+    fn icache_scratch(&mut self, raw: u32, insn: Insn) -> usize {
+        self.icache[ICACHE] = ICacheEntry { tag: NO_TAG & !1 | (insn_len(raw) == 4) as u64, insn };
+        self.icache_raw[ICACHE] = raw;
+        ICACHE
+    }
+
+    /// The fetch parcel by parcel, each translated (16-bit parcels, so a 32-bit instruction may
+    /// straddle a page; tval is the address of the parcel that faulted, priv spec 3.1.16).
+    #[inline(never)]
+    fn fetch_two_pages<M: Memory>(&mut self, mem: &mut M, pc: u64) -> Result<u32, Exc> {
+        let lo = self.fetch16(mem, pc)? as u32;
+        if lo & 3 == 3 {
+            Ok(lo | (self.fetch16(mem, pc.wrapping_add(2))? as u32) << 16)
+        } else {
+            Ok(lo)
+        }
+    }
+
+    /// Drops the pre-decoded instructions that went stale: every line written since the last
+    /// call (by this hart, another hart or any other writer of the memory), or everything when
+    /// the memory is not the one the cache was filled against or too many lines were written.
+    /// Called before each batch and after each store of this hart, so a write is seen by the
+    /// next fetch of every hart (which makes FENCE.I a no-op).
+    #[inline(always)]
+    fn icache_sync<M: Memory>(&mut self, mem: &mut M) {
+        match mem.code_lines() {
+            Some(c) => {
+                if c.seq() != self.icache_seq || c.id() != self.icache_id {
+                    self.icache_apply(c);
+                }
+            }
+            None => {
+                if self.icache_id != 0 {
+                    self.mmu.flush(); // drops the data TLB's host pages of the other memory
+                    self.icache_flush(0, 0);
+                }
+            }
+        }
+    }
+
+    /// The host address of the RAM page at `page` for a data TLB entry: only from the memory
+    /// the hart runs on (the one [`Hart::icache_sync`] last saw), which hands them out.
+    pub(crate) fn host_page<M: Memory>(&self, mem: &mut M, page: u64) -> Option<crate::memory::HostPage> {
+        let c = mem.code_lines()?;
+        if c.id() != self.icache_id {
+            return None;
+        }
+        c.host_page(page)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn icache_apply(&mut self, c: &CodeLines) {
+        let seq = c.seq();
+        if c.id() != self.icache_id {
+            // Another memory: neither the decodings nor the TLBs (translations read from the
+            // other memory's page tables, host addresses of its pages) apply to it.
+            self.mmu.flush();
+            self.icache_flush(c.id(), seq);
+            return;
+        }
+        if seq - self.icache_seq > CODE_LOG as u64 {
+            self.icache_flush(c.id(), seq);
+            return;
+        }
+        for n in self.icache_seq..seq {
+            let Some(line) = c.logged(n) else { continue };
+            // The slots of the line's parcels, and the one before it: a 32-bit instruction
+            // starting at the previous line's last parcel also has bytes in this line.
+            for pa in (line.wrapping_sub(2)..line + CODE_LINE).step_by(2) {
+                let e = &mut self.icache[icache_slot(pa)];
+                if e.tag & !1 == pa {
+                    e.tag = NO_TAG;
+                }
+            }
+        }
+        self.icache_seq = seq;
+    }
+
+    #[cold]
+    fn icache_flush(&mut self, id: u64, seq: u64) {
+        self.icache.fill(EMPTY_SLOT);
+        self.icache_id = id;
+        self.icache_seq = seq;
+    }
+
+    /// A store through the memory by this hart: afterwards, the cache drops what it overwrote.
+    #[inline(always)]
+    pub(crate) fn mem_store<M: Memory>(&mut self, mem: &mut M, pa: u64, size: u8, v: u64) -> Result<(), BusError> {
+        let r = mem.store(self.hartid, pa, size, v);
+        self.icache_sync(mem);
+        r
     }
 
     /// The fetch of an instruction within one translated page, parcel by parcel (a device such
@@ -413,51 +587,66 @@ impl Hart {
         mem.fetch16(pa).map_err(|_| Exc::new(cause::INSN_ACCESS, va))
     }
 
-    /// Fetches and executes one instruction. Returns the outcome and whether the instruction
-    /// ends a batch ([`decode::Op::ends_batch`]).
+    /// An instruction trapped: completes its exception (tval = the bits for illegal and virtual
+    /// instruction, the transformed instruction for htinst) and records its bits.
+    #[cold]
+    #[inline(never)]
+    fn insn_trap(&mut self, mut e: Exc, raw: u32) -> Exc {
+        if matches!(e.cause, cause::ILLEGAL_INSN | cause::VIRTUAL_INSN) {
+            e.tval = raw as u64;
+        }
+        if self.fault_x.tinst.is_none() && matches!(e.cause, 5 | 7 | 21 | 23) {
+            self.fault_x.tinst = Some(stage2::transformed_insn(raw));
+        }
+        self.trap_raw = Some(raw);
+        e
+    }
+
+    /// Adds the counts of a batch to `mcycle` (`steps` steps) and `minstret` (`retired`
+    /// instructions), as far as `mcountinhibit` lets them count.
     #[inline(always)]
-    fn run_one<M: Memory>(&mut self, mem: &mut M) -> Result<(StepOutcome, bool), Exc> {
-        let (raw, insn) = match self.fetch(mem) {
-            Ok(f) => f,
-            Err(e) => {
-                self.trap_raw = None;
-                return Err(e);
-            }
-        };
-        self.npc = self.pc.wrapping_add(insn.len as u64);
-        self.cur_raw = raw;
-        let outcome = match exec::execute(self, mem, &insn) {
-            Ok(o) => o,
-            Err(mut e) => {
-                if matches!(e.cause, cause::ILLEGAL_INSN | cause::VIRTUAL_INSN) {
-                    e.tval = raw as u64;
-                }
-                if self.fault_x.tinst.is_none() && matches!(e.cause, 5 | 7 | 21 | 23) {
-                    self.fault_x.tinst = Some(stage2::transformed_insn(raw));
-                }
-                self.trap_raw = Some(raw);
-                return Err(e);
-            }
-        };
+    fn count(&mut self, steps: u64, retired: u64) {
+        let c = &mut self.csr;
+        if c.mcountinhibit & csr::INHIBIT_CY == 0 {
+            c.mcycle = c.mcycle.wrapping_add(steps);
+        }
+        if c.mcountinhibit & csr::INHIBIT_IR == 0 {
+            c.minstret = c.minstret.wrapping_add(retired);
+        }
+    }
+
+    /// Executes an instruction that ends a batch (a CSR instruction, a fence, a SYSTEM
+    /// instruction, HLV/HSV: [`decode::Op::ends_batch`]) exactly as one step always did: the
+    /// counters are brought up to date first, since it may read or write them (`steps` includes
+    /// its own step, `retired` excludes it), and its own retirement counts as `mcountinhibit`
+    /// and a write of `minstret` by it decide.
+    #[inline(never)]
+    fn run_last<M: Memory>(&mut self, mem: &mut M, slot: usize, steps: u64, retired: u64) -> Result<StepOutcome, Exc> {
+        self.count(steps, retired);
+        let (raw, insn) = (self.icache_raw[slot], self.icache[slot].insn);
+        let outcome = exec::execute(self, mem, insn).map_err(|e| self.insn_trap(e, raw))?;
         self.last_pc = self.pc;
         self.last_raw = raw;
         self.pc = self.npc;
         if !std::mem::take(&mut self.instret_written) && self.csr.mcountinhibit & csr::INHIBIT_IR == 0 {
             self.csr.minstret = self.csr.minstret.wrapping_add(1);
         }
-        Ok((outcome, insn.op.ends_batch()))
+        Ok(outcome)
     }
 
     /// [`Cpu::run_batch`]; [`Cpu::step`] is the same with a budget of 1. The interrupt check is
     /// made once, before the first instruction: within a batch nothing that feeds it changes
     /// (`lines`, `mtime` and the vIPI bitmap are fixed, and every instruction that can change
     /// the hart's own CSRs, privilege or V ends the batch), so checking again before each
-    /// instruction would give the same answer.
+    /// instruction would give the same answer. For the same reason `mcycle` and `minstret` are
+    /// counted in locals and written once, when the batch ends or before an instruction that
+    /// ends it ([`Hart::run_last`]): only such an instruction can read or write them.
     #[inline(always)]
     fn batch<M: Memory>(&mut self, mem: &mut M, lines: InterruptLines, mtime: u64, budget: u64) -> (u64, StepOutcome) {
         self.lines = lines;
         self.mtime = mtime;
         self.vipi_seen = mem.vipi().map(|b| *b).unwrap_or(self.vipi_private);
+        self.icache_sync(mem);
         if self.waiting {
             // WFI resumes when any interrupt is pending and locally enabled, regardless of the
             // global enables (priv spec 3.3.3).
@@ -471,35 +660,59 @@ impl Hart {
             self.take_trap(Exc::new(irq, 0), true, target);
             return (1, StepOutcome::Trapped);
         }
+        // Steps taken and instructions retired in this batch, not yet in mcycle/minstret.
         let mut n = 0;
+        let mut retired = 0;
         loop {
             n += 1;
-            if self.csr.mcountinhibit & csr::INHIBIT_CY == 0 {
-                self.csr.mcycle = self.csr.mcycle.wrapping_add(1);
+            let slot = self.fetch(mem);
+            if slot == FETCH_FAULT {
+                self.count(n, retired);
+                self.trap_raw = None;
+                self.take_exception(self.fetch_exc);
+                return (n, StepOutcome::Trapped);
             }
-            match self.run_one(mem) {
-                Ok((StepOutcome::Retired, brk)) => {
-                    if brk || n >= budget || mem.batch_break() {
-                        return (n, StepOutcome::Retired);
-                    }
-                }
-                Ok((StepOutcome::Waiting, _)) => {
-                    let out = if self.mip() & self.mie() != 0 {
-                        StepOutcome::Retired
-                    } else {
+            // (`min` only tells the compiler the index is in bounds.)
+            let slot = slot.min(ICACHE);
+            let ICacheEntry { tag, insn } = self.icache[slot];
+            let pc = self.pc;
+            self.npc = pc.wrapping_add(2 + 2 * (tag & 1));
+            if insn.op.ends_batch() {
+                return match self.run_last(mem, slot, n, retired) {
+                    Ok(StepOutcome::Waiting) if self.mip() & self.mie() == 0 => {
                         self.waiting = true;
-                        StepOutcome::Waiting
-                    };
-                    return (n, out);
-                }
-                Ok((o, _)) => return (n, o),
-                Err(e) => {
-                    self.take_exception(e);
-                    return (n, StepOutcome::Trapped);
-                }
+                        (n, StepOutcome::Waiting)
+                    }
+                    Ok(StepOutcome::Waiting) => (n, StepOutcome::Retired),
+                    Ok(o) => (n, o),
+                    Err(e) => {
+                        self.take_exception(e);
+                        (n, StepOutcome::Trapped)
+                    }
+                };
+            }
+            if let Err(e) = exec::execute(self, mem, insn) {
+                self.count(n, retired);
+                let e = self.insn_trap(e, self.icache_raw[slot]);
+                self.take_exception(e);
+                return (n, StepOutcome::Trapped);
+            }
+            retired += 1;
+            self.pc = self.npc;
+            if n >= budget || mem.batch_break() {
+                self.count(n, retired);
+                self.last_pc = pc;
+                self.last_raw = self.icache_raw[slot];
+                return (n, StepOutcome::Retired);
             }
         }
     }
+}
+
+/// The slot of the pre-decoded cache for the instruction at physical address `pa`.
+#[inline(always)]
+fn icache_slot(pa: u64) -> usize {
+    ((pa >> 1) as usize) & (ICACHE - 1)
 }
 
 /// xtvec → handler address: vectored mode adds 4 × cause for interrupts (priv spec 3.1.7).
@@ -556,6 +769,10 @@ impl Cpu for Hart {
 
     fn instret(&self) -> u64 {
         self.csr.minstret
+    }
+
+    fn next_timer_event(&self, mtime: u64) -> Option<u64> {
+        self.dv.vtimer_next_rise(mtime)
     }
 
     fn dv_mirror(&self) -> Option<[u64; 3]> {

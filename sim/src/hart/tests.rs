@@ -11,11 +11,12 @@ const RAM: usize = 8 << 20;
 pub(super) struct Ram {
     data: Vec<u8>,
     resv: Option<(usize, u64)>,
+    code: crate::memory::CodeLines,
 }
 
 impl Ram {
     pub(super) fn new() -> Ram {
-        Ram { data: vec![0; RAM], resv: None }
+        Ram { data: vec![0; RAM], resv: None, code: crate::memory::CodeLines::new(BASE, RAM as u64) }
     }
     fn off(&self, pa: u64, size: u8) -> Result<usize, BusError> {
         if pa < BASE || pa + size as u64 > BASE + RAM as u64 {
@@ -60,6 +61,7 @@ impl Memory for Ram {
         for k in 0..size as usize {
             self.data[o + k] = (value >> (8 * k)) as u8;
         }
+        self.code.written(o as u64, u64::from(size));
         if matches!(self.resv, Some((_, g)) if g == pa & !7) {
             self.resv = None;
         }
@@ -72,6 +74,9 @@ impl Memory for Ram {
         let ok = self.resv == Some((hart, pa & !7));
         self.resv = None;
         ok
+    }
+    fn code_lines(&mut self) -> Option<&mut crate::memory::CodeLines> {
+        Some(&mut self.code)
     }
 }
 
@@ -171,9 +176,8 @@ fn compressed_expansion_matches_assembler() {
     ];
     for &(c, w) in table {
         assert_eq!(expand_c(c), Some(w), "c = {c:#06x}");
-        let d = decode::decode(c as u32);
-        assert_eq!(d.len, 2);
-        assert_eq!(Insn { len: 4, ..d }, decode::decode32(w));
+        assert_eq!(decode::insn_len(c as u32), 2);
+        assert_eq!(decode::decode(c as u32), decode::decode32(w));
     }
     // Reserved / unsupported: all-zero, C.LWSP x0, C.JR x0, C.ADDI16SP 0, C.LUI 0, C.FLD, C.ADDIW x0.
     for c in [0x0000u16, 0x4002, 0x8002, 0x6101, 0x6501, 0x2000, 0x2001] {

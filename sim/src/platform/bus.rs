@@ -279,7 +279,7 @@ impl Bus {
 }
 
 impl Memory for Bus {
-    #[inline]
+    #[inline(always)]
     fn load(&mut self, pa: u64, size: Size) -> Result<u64, BusError> {
         if !Self::valid_size(size) {
             return Err(BusError::Unmapped);
@@ -290,7 +290,7 @@ impl Memory for Bus {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn store(&mut self, hart: usize, pa: u64, size: Size, value: u64) -> Result<(), BusError> {
         if !Self::valid_size(size) {
             return Err(BusError::Unmapped);
@@ -345,6 +345,12 @@ impl Memory for Bus {
     #[inline(always)]
     fn batch_break(&self) -> bool {
         self.mmio_touched
+    }
+
+    /// RAM reports every write, from any hart or device, to its tracker.
+    #[inline(always)]
+    fn code_lines(&mut self) -> Option<&mut crate::memory::CodeLines> {
+        Some(self.ram.code_lines())
     }
 
     /// One bitmap for the whole machine, so a doorbell set by one hart is seen by every other

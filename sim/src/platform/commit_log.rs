@@ -114,6 +114,13 @@ impl Memory for Recorder<'_> {
     fn fetch16(&mut self, pa: u64) -> Result<u16, BusError> {
         self.bus.fetch16(pa)
     }
+    fn fetch32(&mut self, pa: u64) -> Option<u32> {
+        self.bus.fetch32(pa)
+    }
+    /// The bus's, so a logged hart uses its pre-decoded cache exactly as an unlogged one.
+    fn code_lines(&mut self) -> Option<&mut crate::memory::CodeLines> {
+        self.bus.code_lines()
+    }
     fn reserve(&mut self, hart: usize, pa: u64) {
         self.bus.reserve(hart, pa)
     }

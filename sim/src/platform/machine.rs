@@ -426,13 +426,17 @@ impl<C: Cpu> Machine<C> {
 
     /// Every hart waits: wake on input, else skip time (module docs).
     fn idle(&mut self) -> Option<RunExit> {
-        let before = self.lines.clone();
+        // (A copy on the stack: the idle loop allocates nothing.)
+        let mut before = [InterruptLines::default(); MAX_HARTS];
+        before[..self.lines.len()].copy_from_slice(&self.lines);
         self.poll_console();
         self.refresh_lines();
-        if self.lines != before {
+        if self.lines[..] != before[..self.lines.len()] {
             return None;
         }
-        let next = self.platform.clint.borrow().next_event();
+        let mtime = self.mtime;
+        let harts = self.harts.iter().filter_map(|h| h.next_timer_event(mtime));
+        let next = self.platform.clint.borrow().next_event().into_iter().chain(harts).min();
         match next {
             Some(t) => {
                 self.idle_without_event = 0;

@@ -2,16 +2,46 @@
 //! map"). The bus checks RAM first with two comparisons and touches these bytes directly, so the
 //! hot path (instruction fetch, loads, stores) never goes through dynamic dispatch.
 
+use std::ptr::{self, NonNull};
+
 use anyhow::{bail, Result};
 
-/// Where RAM starts in the physical address space (platform.md).
-pub const RAM_BASE: u64 = 0x8000_0000;
+use crate::memory::CodeLines;
+
+pub use dv_platform::map::RAM_BASE;
 /// Default RAM size: 256 MiB (platform.md).
 pub const DEFAULT_RAM_SIZE: u64 = 256 << 20;
 
+/// The RAM bytes are owned through a raw pointer rather than a `Box<[u8]>`: harts keep pointers
+/// into them in their data TLBs ([`CodeLines::host_page`]) across accesses made here, and every
+/// pointer, theirs and the ones used below, derives from this one (from `Box::into_raw`), so no
+/// access here invalidates theirs (a `Box` or a `&mut` to the whole array re-created for each
+/// access would, under Rust's aliasing rules). References made here to parts of the bytes live
+/// only within one method call.
 pub struct Ram {
     base: u64,
-    data: Box<[u8]>,
+    ptr: NonNull<u8>,
+    len: usize,
+    /// Every write below is reported here, so harts drop pre-decoded instructions that went
+    /// stale (whoever wrote: a hart, HTIF, the loader). It also hands harts the host address of
+    /// RAM pages for their data TLBs.
+    code: CodeLines,
+}
+
+// SAFETY: `Ram` owns its allocation exclusively, like the `Box<[u8]>` it was made from; the
+// pointers it hands out are only read by harts while they hold `&mut` to the memory containing
+// this `Ram` (see `CodeLines::host_page`), so sending or sharing a `Ram` between threads is as
+// safe as for a `Box<[u8]>`.
+unsafe impl Send for Ram {}
+// SAFETY: as above: through `&Ram` the bytes are only read.
+unsafe impl Sync for Ram {}
+
+impl Drop for Ram {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` and `len` come from `Box::into_raw` of a `Box<[u8]>` of `len` bytes in
+        // `Ram::new` and are freed only here, once.
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len)) });
+    }
 }
 
 impl Ram {
@@ -25,7 +55,14 @@ impl Ram {
         if base.checked_add(size).is_none() {
             bail!("RAM at {base:#x} of size {size:#x} overflows the address space");
         }
-        Ok(Ram { base, data: vec![0u8; len].into_boxed_slice() })
+        let raw = Box::into_raw(vec![0u8; len].into_boxed_slice());
+        // SAFETY: `Box::into_raw` never returns null.
+        let ptr = unsafe { NonNull::new_unchecked(raw.cast::<u8>()) };
+        // SAFETY: `ptr` points to `len` = `size` bytes that stay allocated, and are written
+        // only through the methods below (each of which reports the write to `code`), for as
+        // long as `code` exists: both live and die with this `Ram`, whose `Drop` frees them.
+        let code = unsafe { CodeLines::with_host(base, size, ptr) };
+        Ok(Ram { base, ptr, len, code })
     }
 
     pub fn base(&self) -> u64 {
@@ -33,7 +70,7 @@ impl Ram {
     }
 
     pub fn size(&self) -> u64 {
-        self.data.len() as u64
+        self.len as u64
     }
 
     /// One past the last RAM address.
@@ -52,20 +89,49 @@ impl Ram {
         }
     }
 
-    /// Little-endian load of `size` (1, 2, 4, 8) bytes at RAM offset `off` (already checked).
+    /// The bytes `[off, off + n)` (panics if out of range).
+    #[inline(always)]
+    fn slice(&self, off: usize, n: usize) -> &[u8] {
+        assert!(off <= self.len && n <= self.len - off, "RAM access out of range");
+        // SAFETY: in range (checked above) of the allocation `ptr` owns; the reference lives
+        // no longer than `&self`, during which nothing writes (writes need `&mut self`, and
+        // harts write only through `&mut` to the memory holding this `Ram`).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(off), n) }
+    }
+
+    /// The bytes `[off, off + n)` for writing (panics if out of range).
+    #[inline(always)]
+    fn slice_mut(&mut self, off: usize, n: usize) -> &mut [u8] {
+        assert!(off <= self.len && n <= self.len - off, "RAM access out of range");
+        // SAFETY: in range (checked above); `&mut self` excludes every other reference to the
+        // bytes for the reference's lifetime, and harts' raw pointers are not used meanwhile
+        // (they read only while running, with `&mut` to the memory holding this `Ram`).
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr().add(off), n) }
+    }
+
+    /// Little-endian load of `size` (1, 2, 4, 8) bytes at RAM offset `off` (in range: checked
+    /// by [`Ram::offset_of`]; panics otherwise).
     #[inline(always)]
     pub fn load_at(&self, off: usize, size: u8) -> u64 {
-        let d = &self.data[off..off + size as usize];
+        let d = self.slice(off, size as usize);
         let mut b = [0u8; 8];
         b[..d.len()].copy_from_slice(d);
         u64::from_le_bytes(b)
     }
 
-    /// Little-endian store of the low `size` bytes of `value` at RAM offset `off` (already checked).
+    /// Little-endian store of the low `size` bytes of `value` at RAM offset `off` (in range:
+    /// checked by [`Ram::offset_of`]; panics otherwise).
     #[inline(always)]
     pub fn store_at(&mut self, off: usize, size: u8, value: u64) {
         let n = size as usize;
-        self.data[off..off + n].copy_from_slice(&value.to_le_bytes()[..n]);
+        self.slice_mut(off, n).copy_from_slice(&value.to_le_bytes()[..n]);
+        self.code.written(off as u64, u64::from(size));
+    }
+
+    /// The tracker of lines holding cached instructions ([`crate::memory::Memory::code_lines`]).
+    #[inline(always)]
+    pub fn code_lines(&mut self) -> &mut CodeLines {
+        &mut self.code
     }
 
     /// Copies `bytes` to physical address `pa` (loader, FDT); refuses ranges outside RAM.
@@ -73,7 +139,10 @@ impl Ram {
         let Some(off) = self.offset_of(pa, bytes.len() as u64) else {
             bail!("{} bytes at {pa:#x} do not fit in RAM ({:#x}..{:#x})", bytes.len(), self.base, self.end());
         };
-        self.data[off..off + bytes.len()].copy_from_slice(bytes);
+        self.slice_mut(off, bytes.len()).copy_from_slice(bytes);
+        if !bytes.is_empty() {
+            self.code.written(off as u64, bytes.len() as u64);
+        }
         Ok(())
     }
 
@@ -82,13 +151,16 @@ impl Ram {
         let Some(off) = self.offset_of(pa, len) else {
             bail!("{len} bytes at {pa:#x} do not fit in RAM ({:#x}..{:#x})", self.base, self.end());
         };
-        self.data[off..off + len as usize].fill(0);
+        self.slice_mut(off, len as usize).fill(0);
+        if len > 0 {
+            self.code.written(off as u64, len);
+        }
         Ok(())
     }
 
     /// The bytes at `[pa, pa + len)`, if inside RAM (tests, HTIF).
     pub fn bytes(&self, pa: u64, len: u64) -> Option<&[u8]> {
-        self.offset_of(pa, len).map(|off| &self.data[off..off + len as usize])
+        self.offset_of(pa, len).map(|off| self.slice(off, len as usize))
     }
 }
 

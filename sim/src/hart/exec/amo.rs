@@ -17,7 +17,7 @@ fn sext(v: u64, size: u8) -> u64 {
     }
 }
 
-fn lr<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8) -> Result<(), Exc> {
+fn lr<M: Memory>(h: &mut Hart, m: &mut M, i: Insn, size: u8) -> Result<(), Exc> {
     let va = h.reg_read(i.rs1);
     if va & (size as u64 - 1) != 0 {
         return Err(Exc::new(cause::LOAD_MISALIGNED, va));
@@ -29,7 +29,7 @@ fn lr<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8) -> Result<(), Exc>
     Ok(())
 }
 
-fn sc<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8) -> Result<(), Exc> {
+fn sc<M: Memory>(h: &mut Hart, m: &mut M, i: Insn, size: u8) -> Result<(), Exc> {
     let va = h.reg_read(i.rs1);
     if va & (size as u64 - 1) != 0 {
         return Err(Exc::new(cause::STORE_MISALIGNED, va));
@@ -37,7 +37,7 @@ fn sc<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8) -> Result<(), Exc>
     let pa = h.translate(m, va, size as u64, Access::Amo)?;
     let ok = m.check_reservation(h.hartid, pa);
     if ok {
-        m.store(h.hartid, pa, size, h.reg_read(i.rs2)).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?;
+        h.mem_store(m, pa, size, h.reg_read(i.rs2)).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?;
     }
     h.reg_write(i.rd, !ok as u64);
     Ok(())
@@ -45,7 +45,7 @@ fn sc<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8) -> Result<(), Exc>
 
 /// Read-modify-write: rd gets the old value (sign-extended for .W), memory gets `f(old, rs2)`.
 #[inline]
-fn amo<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8, f: impl Fn(u64, u64) -> u64) -> Result<(), Exc> {
+fn amo<M: Memory>(h: &mut Hart, m: &mut M, i: Insn, size: u8, f: impl Fn(u64, u64) -> u64) -> Result<(), Exc> {
     let va = h.reg_read(i.rs1);
     if va & (size as u64 - 1) != 0 {
         return Err(Exc::new(cause::STORE_MISALIGNED, va));
@@ -53,29 +53,29 @@ fn amo<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8, f: impl Fn(u64, u
     let pa = h.translate(m, va, size as u64, Access::Amo)?;
     let old = sext(m.load(pa, size).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?, size);
     let new = f(old, h.reg_read(i.rs2));
-    m.store(h.hartid, pa, size, new).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?;
+    h.mem_store(m, pa, size, new).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?;
     h.reg_write(i.rd, old);
     Ok(())
 }
 
 macro_rules! amo_ops {
     ($($name:ident, $size:expr, $f:expr;)*) => {$(
-        pub fn $name<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+        pub fn $name<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
             amo(h, m, i, $size, $f)
         }
     )*};
 }
 
-pub fn lr_w<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn lr_w<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     lr(h, m, i, 4)
 }
-pub fn lr_d<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn lr_d<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     lr(h, m, i, 8)
 }
-pub fn sc_w<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn sc_w<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     sc(h, m, i, 4)
 }
-pub fn sc_d<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn sc_d<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     sc(h, m, i, 8)
 }
 

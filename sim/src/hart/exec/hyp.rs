@@ -81,7 +81,7 @@ fn hyp_ctx(h: &Hart, lx: bool) -> Result<Xctx, Exc> {
     Ok(x)
 }
 
-fn hlv<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8, lx: bool) -> Result<u64, Exc> {
+fn hlv<M: Memory>(h: &mut Hart, m: &mut M, i: Insn, size: u8, lx: bool) -> Result<u64, Exc> {
     let x = hyp_ctx(h, lx)?;
     let va = h.reg_read(i.rs1);
     h.fault_x.hyp = true; // any exception below carries a guest virtual address
@@ -94,7 +94,7 @@ fn hlv<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8, lx: bool) -> Resu
     Ok(v)
 }
 
-fn hsv<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8) -> Result<(), Exc> {
+fn hsv<M: Memory>(h: &mut Hart, m: &mut M, i: Insn, size: u8) -> Result<(), Exc> {
     let x = hyp_ctx(h, false)?;
     let va = h.reg_read(i.rs1);
     h.fault_x.hyp = true; // any exception below carries a guest virtual address
@@ -102,65 +102,65 @@ fn hsv<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn, size: u8) -> Result<(), Exc
         return Err(Exc::new(cause::STORE_MISALIGNED, va));
     }
     let pa = h.translate_with(m, va, size as u64, Access::Store, &x, false)?;
-    m.store(h.hartid, pa, size, h.reg_read(i.rs2)).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?;
+    h.mem_store(m, pa, size, h.reg_read(i.rs2)).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?;
     h.fault_x.hyp = false;
     Ok(())
 }
 
-pub fn hlv_b<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlv_b<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 1, false)?;
     h.reg_write(i.rd, v as i8 as i64 as u64);
     Ok(())
 }
-pub fn hlv_bu<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlv_bu<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 1, false)?;
     h.reg_write(i.rd, v as u8 as u64);
     Ok(())
 }
-pub fn hlv_h<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlv_h<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 2, false)?;
     h.reg_write(i.rd, v as i16 as i64 as u64);
     Ok(())
 }
-pub fn hlv_hu<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlv_hu<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 2, false)?;
     h.reg_write(i.rd, v as u16 as u64);
     Ok(())
 }
-pub fn hlvx_hu<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlvx_hu<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 2, true)?;
     h.reg_write(i.rd, v as u16 as u64);
     Ok(())
 }
-pub fn hlv_w<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlv_w<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 4, false)?;
     h.reg_write(i.rd, v as i32 as i64 as u64);
     Ok(())
 }
-pub fn hlv_wu<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlv_wu<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 4, false)?;
     h.reg_write(i.rd, v as u32 as u64);
     Ok(())
 }
-pub fn hlvx_wu<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlvx_wu<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 4, true)?;
     h.reg_write(i.rd, v as u32 as u64);
     Ok(())
 }
-pub fn hlv_d<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hlv_d<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     let v = hlv(h, m, i, 8, false)?;
     h.reg_write(i.rd, v);
     Ok(())
 }
-pub fn hsv_b<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hsv_b<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     hsv(h, m, i, 1)
 }
-pub fn hsv_h<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hsv_h<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     hsv(h, m, i, 2)
 }
-pub fn hsv_w<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hsv_w<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     hsv(h, m, i, 4)
 }
-pub fn hsv_d<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<(), Exc> {
+pub fn hsv_d<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<(), Exc> {
     hsv(h, m, i, 8)
 }

@@ -18,7 +18,7 @@ use crate::memory::Memory;
 
 /// Runs one decoded instruction. `Ok(Waiting)` only for a WFI that should wait.
 #[inline(always)]
-pub(super) fn execute<M: Memory>(h: &mut Hart, m: &mut M, i: &Insn) -> Result<StepOutcome, Exc> {
+pub(super) fn execute<M: Memory>(h: &mut Hart, m: &mut M, i: Insn) -> Result<StepOutcome, Exc> {
     use Op::*;
     match i.op {
         Illegal => return Err(Exc::new(cause::ILLEGAL_INSN, 0)),
