@@ -10,19 +10,31 @@ use crate::bench::Row;
 /// A TrueType font for the labels (Debian's fonts-dejavu-core, installed by `make setup`).
 const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
+/// One bar series: its legend, colour, and value per row (None: no bar).
+struct Series {
+    label: &'static str,
+    color: RGBColor,
+    value: fn(&Row) -> Option<f64>,
+}
+
+const SERIES: [Series; 4] = [
+    Series { label: "DuVisor (this model, insns)", color: RGBColor(31, 119, 180), value: |r| Some(r.duvisor.insns) },
+    Series { label: "KVM-style (this model, insns)", color: RGBColor(214, 39, 40), value: |r| Some(r.kvm.insns) },
+    Series {
+        label: "DuVisor (paper, cycles)",
+        color: RGBColor(158, 202, 225),
+        value: |r| r.op.paper.map(|p| p.1 as f64),
+    },
+    Series { label: "KVM (paper, cycles)", color: RGBColor(252, 146, 114), value: |r| r.op.paper.map(|p| p.0 as f64) },
+];
+
 pub fn write_png(rows: &[Row], path: &std::path::Path) -> Result<()> {
     let font = std::fs::read(FONT).with_context(|| format!("cannot read {FONT} (run `make setup`)"))?;
     let font: &'static [u8] = Box::leak(font.into_boxed_slice());
     register_font("sans-serif", FontStyle::Normal, font).map_err(|_| anyhow!("{FONT} is not a usable font"))?;
     let root = BitMapBackend::new(path, (1100, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let series: [(&str, RGBColor, Box<dyn Fn(&Row) -> Option<f64>>); 4] = [
-        ("DuVisor (this model, insns)", RGBColor(31, 119, 180), Box::new(|r: &Row| Some(r.duvisor.insns))),
-        ("KVM-style (this model, insns)", RGBColor(214, 39, 40), Box::new(|r: &Row| Some(r.kvm.insns))),
-        ("DuVisor (paper, cycles)", RGBColor(158, 202, 225), Box::new(|r: &Row| r.op.paper.map(|p| p.1 as f64))),
-        ("KVM (paper, cycles)", RGBColor(252, 146, 114), Box::new(|r: &Row| r.op.paper.map(|p| p.0 as f64))),
-    ];
-    let top = rows.iter().flat_map(|r| series.iter().filter_map(|s| (s.2)(r))).fold(10.0, f64::max) * 2.0;
+    let top = rows.iter().flat_map(|r| SERIES.iter().filter_map(|s| (s.value)(r))).fold(10.0, f64::max) * 2.0;
     let n = rows.len();
     let mut chart = ChartBuilder::on(&root)
         .caption("VM exit cost: DuVisor vs KVM-style (make bench-exits)", ("sans-serif", 24))
@@ -44,8 +56,8 @@ pub fn write_png(rows: &[Row], path: &std::path::Path) -> Result<()> {
         .label_style(("sans-serif", 15))
         .draw()
         .map_err(|e| anyhow!("{e}"))?;
-    let w = 0.8 / series.len() as f64;
-    for (k, (label, color, value)) in series.iter().enumerate() {
+    let w = 0.8 / SERIES.len() as f64;
+    for (k, Series { label, color, value }) in SERIES.iter().enumerate() {
         let bars = rows.iter().enumerate().filter_map(|(i, r)| {
             let v = value(r)?;
             let x0 = i as f64 + 0.1 + k as f64 * w;
