@@ -111,6 +111,8 @@ extern "C" fn dvcp_boot_main(hartid: usize, fdt_addr: u64) -> ! {
         frames,
         procs: Vec::new(),
         threads: Vec::new(),
+        free_tids: Vec::new(),
+        dying: 0,
         harts,
         total: Default::default(),
         next_tid: 1,

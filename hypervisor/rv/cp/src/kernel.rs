@@ -6,7 +6,7 @@ use crate::bundle::Bundle;
 use crate::dvstate::DvState;
 use crate::fdt::MAX_HARTS;
 use crate::mm::frames::Frames;
-use crate::mm::pagetable::AddressSpace;
+use crate::mm::pagetable::{AddressSpace, UserSpan};
 use crate::vpmp::Vpmp;
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -15,9 +15,9 @@ use dv_abi::manifest::Mode;
 use dv_abi::HsStats;
 use spin::{Mutex, MutexGuard};
 
-/// A thread's saved user context: x1..x31 (x0 unused), pc, and the sstatus/hstatus of the trap
+/// A saved user context: x1..x31 (x0 unused, always 0), pc, and the sstatus/hstatus of the trap
 /// (SPP, SPV, SPVP: whether it runs in a guest and at which privilege). `trap.rs` saves and
-/// restores it by these offsets.
+/// restores it by these offsets. x and pc have the layout of `dv_abi::KvmRun`'s first 33 words.
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
 pub struct TrapFrame {
@@ -27,21 +27,39 @@ pub struct TrapFrame {
     pub hstatus: u64,
 }
 
+/// A thread's handle: its slot in `Kernel::threads` (slots are reused once a thread is gone; the
+/// hart it was pinned to forgets it first, see [`Kernel::remove_thread`]).
+pub type Tid = u32;
+
 pub struct Thread {
-    pub tid: u32,
     pub pid: usize,
     pub hart: usize,
-    /// What the thread resumes: its own (HU/U) code, or its guest's (a preempted guest).
+    /// The thread's own (HU/U) context. A DuVisor guest runs from HU without the kernel, so a
+    /// trap from it into HS lands here as well.
     pub frame: TrapFrame,
-    /// KVM-style: the hypervisor's context while its guest runs (`VCPU_RUN`).
-    pub hv_frame: TrapFrame,
-    /// KVM-style: the `KvmRun` record (user VA) while the guest runs.
-    pub kvm_run: Option<u64>,
+    /// KVM-style: its guest's context, the active frame while `VCPU_RUN` runs the guest. The
+    /// trap entry saves into whichever frame `HartLocal::frame` points at ([`Thread::active`]),
+    /// so entering the guest or returning to the hypervisor copies no frame.
+    pub guest: TrapFrame,
+    /// KVM-style: the caller's `KvmRun` record while its guest runs (checked once by `VCPU_RUN`).
+    pub kvm_run: Option<UserSpan>,
     /// KVM-style: the hypervisor's `huie` while its guest runs (trap.rs `kvm_exit`).
     pub kvm_huie: u64,
     /// Registered as a vCPU: runs with hstatus.HU = 1 (dvext.md §1).
     pub vcpu: bool,
     pub dv: DvState,
+}
+
+impl Thread {
+    /// The frame the thread resumes, and the trap entry saves into: its guest's while a
+    /// KVM-style guest runs, else its own.
+    pub fn active(&mut self) -> &mut TrapFrame {
+        if self.kvm_run.is_some() {
+            &mut self.guest
+        } else {
+            &mut self.frame
+        }
+    }
 }
 
 /// How a VM process ended.
@@ -86,10 +104,10 @@ pub struct Process {
 #[derive(Default)]
 pub struct HartSched {
     pub present: bool,
-    pub current: Option<u32>,
-    pub runq: VecDeque<u32>,
+    pub current: Option<Tid>,
+    pub runq: VecDeque<Tid>,
     /// The thread whose DV-Ext context is in this hart's CSRs.
-    pub loaded: Option<u32>,
+    pub loaded: Option<Tid>,
     /// The process (and its `gen`) whose satp, delegation and vPMP this hart holds.
     pub loaded_proc: Option<(usize, u64)>,
     pub timer_armed: bool,
@@ -98,10 +116,15 @@ pub struct HartSched {
 pub struct Kernel {
     pub frames: Frames,
     pub procs: Vec<Process>,
+    /// Threads by [`Tid`] (a slot, `None` when free): the lookup on every trap is an index.
     /// Boxed: a running thread's frame address is in its hart's `HartLocal` while the vector
     /// grows.
-    #[allow(clippy::vec_box)]
-    pub threads: Vec<Box<Thread>>,
+    pub threads: Vec<Option<Box<Thread>>>,
+    /// Free slots of `threads`.
+    pub free_tids: Vec<Tid>,
+    /// Processes being torn down that still have threads (`dead` but not `ended`): while there
+    /// are none, a hart has nothing to purge.
+    pub dying: usize,
     pub harts: [HartSched; MAX_HARTS],
     pub total: HsStats,
     pub next_tid: u32,
@@ -123,39 +146,53 @@ pub fn get(g: &mut Guard) -> &mut Kernel {
 }
 
 impl Kernel {
-    pub fn thread(&mut self, tid: u32) -> Option<&mut Thread> {
-        self.threads.iter_mut().find(|t| t.tid == tid).map(|b| &mut **b)
+    pub fn thread(&mut self, tid: Tid) -> Option<&mut Thread> {
+        self.threads.get_mut(tid as usize)?.as_deref_mut()
     }
 
-    /// Adds a ready thread to `hart`'s queue and wakes that hart if it is not `me`.
+    /// Every live thread with its handle.
+    pub fn live_threads(&self) -> impl Iterator<Item = (Tid, &Thread)> {
+        self.threads.iter().enumerate().filter_map(|(i, t)| Some((i as Tid, t.as_deref()?)))
+    }
+
+    /// Adds a ready thread to `hart`'s queue and wakes that hart if it is not `me`; returns its
+    /// thread id (what `THREAD_SPAWN` reports; never reused, unlike the [`Tid`] slot).
     pub fn add_thread(&mut self, pid: usize, hart: usize, frame: TrapFrame, dv: DvState, me: usize) -> u32 {
-        let tid = self.next_tid;
+        let id = self.next_tid;
         self.next_tid += 1;
-        let t = Thread {
-            tid,
+        let t = Box::new(Thread {
             pid,
             hart,
             frame,
-            hv_frame: TrapFrame::default(),
+            guest: TrapFrame::default(),
             kvm_run: None,
             kvm_huie: 0,
             vcpu: false,
             dv,
+        });
+        let tid = match self.free_tids.pop() {
+            Some(tid) => {
+                self.threads[tid as usize] = Some(t);
+                tid
+            }
+            None => {
+                self.threads.push(Some(t));
+                (self.threads.len() - 1) as Tid
+            }
         };
-        self.threads.push(Box::new(t));
         self.procs[pid].nthreads += 1;
         self.harts[hart].runq.push_back(tid);
         if hart != me {
             crate::sbi::send_ipi(hart);
         }
-        tid
+        id
     }
 
     /// Interrupts every other hart that holds a thread of `pid`, so it notices a change (kill,
     /// new vPMP) at once.
     pub fn kick(&self, pid: usize, me: usize) {
         let mut mask = 0u32;
-        for t in self.threads.iter().filter(|t| t.pid == pid && t.hart != me) {
+        for (_, t) in self.live_threads().filter(|(_, t)| t.pid == pid && t.hart != me) {
             mask |= 1 << t.hart;
         }
         for h in 0..MAX_HARTS {
@@ -173,20 +210,24 @@ impl Kernel {
         }
         p.dead = true;
         p.outcome = Some(outcome);
+        self.dying += 1;
         self.kick(pid, me);
     }
 
     /// Drops `hart`'s threads whose process is being torn down (called by that hart only).
     pub fn purge(&mut self, hart: usize) {
-        let dead: Vec<u32> =
-            self.threads.iter().filter(|t| t.hart == hart && self.procs[t.pid].dead).map(|t| t.tid).collect();
+        if self.dying == 0 {
+            return;
+        }
+        let dead: Vec<Tid> =
+            self.live_threads().filter(|(_, t)| t.hart == hart && self.procs[t.pid].dead).map(|(i, _)| i).collect();
         for tid in dead {
             self.remove_thread(tid, hart);
         }
     }
 
     /// Removes a thread that is not running (or is the caller's current one, which stops).
-    pub fn remove_thread(&mut self, tid: u32, hart: usize) {
+    pub fn remove_thread(&mut self, tid: Tid, hart: usize) {
         let h = &mut self.harts[hart];
         h.runq.retain(|&t| t != tid);
         if h.current == Some(tid) {
@@ -196,12 +237,15 @@ impl Kernel {
             h.loaded = None;
             DvState::clear_hart();
         }
-        let Some(i) = self.threads.iter().position(|t| t.tid == tid) else { return };
-        let t = self.threads.swap_remove(i);
+        let Some(t) = self.threads.get_mut(tid as usize).and_then(Option::take) else { return };
+        self.free_tids.push(tid);
         let p = &mut self.procs[t.pid];
         p.nthreads -= 1;
         if p.nthreads == 0 {
-            p.dead = true;
+            if !p.dead {
+                p.dead = true;
+                self.dying += 1;
+            }
             p.outcome.get_or_insert(Outcome::Exited(0));
             self.end_process(t.pid, hart);
         }
@@ -212,6 +256,7 @@ impl Kernel {
     fn end_process(&mut self, pid: usize, me: usize) {
         let p = &mut self.procs[pid];
         p.ended = true;
+        self.dying -= 1;
         // This hart may still translate through the process's table: leave it first. That also
         // takes away the satp of whatever process the hart had loaded (the ended one, or another
         // one whose thread it was running when it purged the ended one's last, non-running,

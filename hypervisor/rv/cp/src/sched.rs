@@ -4,7 +4,7 @@
 //! then fences (dvext.md §7). The end of the last VM process prints the summary and powers off.
 
 use crate::csr::*;
-use crate::kernel::{self, Guard, Kernel, Outcome};
+use crate::kernel::{self, Guard, Kernel, Outcome, Tid};
 use crate::trap::{enter_user, HartLocal};
 use dv_abi::manifest::Mode;
 use dvext_model::csr::table::{SEDELEG, SIDELEG};
@@ -46,8 +46,9 @@ pub fn run(mut g: Guard, me: usize) -> ! {
     }
 }
 
-/// Makes `tid` the hart's running thread; returns its frame for `enter_user`.
-fn switch_to(k: &mut Kernel, me: usize, tid: u32) -> *mut kernel::TrapFrame {
+/// Makes `tid` the hart's running thread; returns its active frame (its own, or its KVM-style
+/// guest's) for `enter_user`.
+fn switch_to(k: &mut Kernel, me: usize, tid: Tid) -> *mut kernel::TrapFrame {
     let h = &k.harts[me];
     let mut fence = false;
     if h.loaded != Some(tid) {
@@ -72,10 +73,11 @@ fn switch_to(k: &mut Kernel, me: usize, tid: u32) -> *mut kernel::TrapFrame {
     }
     let t = k.thread(tid).expect("current thread exists");
     let hu = if t.vcpu { HSTATUS_HU } else { 0 };
-    csrw!(num::HSTATUS, hu | (t.frame.hstatus & (HSTATUS_SPV | HSTATUS_SPVP)));
+    let f = t.active();
+    csrw!(num::HSTATUS, hu | (f.hstatus & (HSTATUS_SPV | HSTATUS_SPVP)));
     csrc!(num::SSTATUS, SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
-    csrs!(num::SSTATUS, t.frame.sstatus & SSTATUS_SPP);
-    &mut t.frame
+    csrs!(num::SSTATUS, f.sstatus & SSTATUS_SPP);
+    f
 }
 
 /// The per-process CSRs: satp, delegation (dvext.md §7), counter enables, vPMP.

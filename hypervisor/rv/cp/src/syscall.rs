@@ -4,7 +4,7 @@
 
 use crate::csr::*;
 use crate::dvstate::DvState;
-use crate::kernel::{Kernel, MapRun, Outcome, TrapFrame};
+use crate::kernel::{Kernel, MapRun, Outcome, Tid, TrapFrame};
 use crate::mm::frames::Zone;
 use crate::mm::pagetable::{R, W};
 use crate::mm::PAGE;
@@ -28,15 +28,16 @@ type Ret = Result<u64, Errno>;
 
 /// Handles the calling thread's syscall. `Some(irqs)`: the hart should wait for an interrupt
 /// (`WAIT_INTERRUPT`), with the `huie` bits `irqs` enabled meanwhile (see [`wait_irqs`]).
-pub fn handle(k: &mut Kernel, me: usize, tid: u32) -> Option<u64> {
+pub fn handle(k: &mut Kernel, me: usize, tid: Tid) -> Option<u64> {
     let t = k.thread(tid).expect("current thread exists");
-    t.frame.pc += 4;
-    let f = t.frame;
+    let f = &mut t.frame;
+    f.pc += 4;
     let a = [f.x[10], f.x[11], f.x[12], f.x[13], f.x[14]];
+    let nr = f.x[17];
     let pid = t.pid;
     let mut a1 = None;
     let mut wait = None;
-    let ret = match Sys::from_number(f.x[17]) {
+    let ret = match Sys::from_number(nr) {
         None => Err(Errno::NoSys),
         Some(Sys::Version) => Ok(dv_abi::VERSION),
         Some(Sys::Delegate) => delegate(k, me, tid),
@@ -68,10 +69,11 @@ pub fn handle(k: &mut Kernel, me: usize, tid: u32) -> Option<u64> {
             let n = (a[1] as usize).min(args.len());
             copy_out(k, pid, a[0], &args[..n]).map(|_| args.len() as u64)
         }
-        Some(Sys::VcpuRun) => {
-            vcpu_run(k, pid, tid, a[0]);
-            return None;
-        }
+        Some(Sys::VcpuRun) => match vcpu_run(k, pid, tid, a[0]) {
+            // The guest's frame is the active one now; the hypervisor's a0 is set at the exit.
+            Ok(()) => return None,
+            Err(e) => Err(e),
+        },
         Some(Sys::ThreadExit) => {
             k.remove_thread(tid, me);
             return None;
@@ -100,17 +102,18 @@ pub fn handle(k: &mut Kernel, me: usize, tid: u32) -> Option<u64> {
 /// `wfi` would sleep through the vtimer or a doorbell (until some unrelated interrupt came). In
 /// HS (sstatus.SIE = 0) they only wake the hart; the kernel disables them again before it
 /// returns to the hypervisor, so they stay pending there as before.
-fn wait_irqs(k: &mut Kernel, tid: u32) -> u64 {
-    let t = k.threads.iter().find(|t| t.tid == tid).expect("current thread exists");
-    let p = &k.procs[t.pid];
-    if p.mode == Mode::Kvm && p.delegated && t.vcpu {
+fn wait_irqs(k: &mut Kernel, tid: Tid) -> u64 {
+    let t = k.thread(tid).expect("current thread exists");
+    let (vcpu, pid) = (t.vcpu, t.pid);
+    let p = &k.procs[pid];
+    if p.mode == Mode::Kvm && p.delegated && vcpu {
         KVM_EXIT_IRQS & !csrr!(HUIE)
     } else {
         0
     }
 }
 
-fn yield_now(k: &mut Kernel, me: usize, tid: u32) {
+fn yield_now(k: &mut Kernel, me: usize, tid: Tid) {
     let h = &mut k.harts[me];
     if !h.runq.is_empty() {
         h.runq.push_back(tid);
@@ -130,7 +133,7 @@ fn copy_out(k: &Kernel, pid: usize, va: u64, buf: &[u8]) -> Result<(), Errno> {
 
 /// dvext.md §7: the delegation takes effect on this hart now (the per-process CSRs are reloaded
 /// before returning) and on the process's other harts at once (IPI).
-fn delegate(k: &mut Kernel, me: usize, tid: u32) -> Ret {
+fn delegate(k: &mut Kernel, me: usize, tid: Tid) -> Ret {
     let t = k.thread(tid).expect("current thread exists");
     t.dv.hucounteren = COUNTERS;
     csrw!(HUCOUNTEREN, COUNTERS);
@@ -144,15 +147,16 @@ fn delegate(k: &mut Kernel, me: usize, tid: u32) -> Ret {
 
 /// dvext.md §1: the thread becomes a vCPU thread: hstatus.HU = 1 on every entry, and `vcpuid`
 /// (unique machine-wide: the vIPI bitmap is shared by all VMs, §6.2).
-fn vcpu_register(k: &mut Kernel, tid: u32, id: u64) -> Ret {
+fn vcpu_register(k: &mut Kernel, tid: Tid, id: u64) -> Ret {
     let pid = k.thread(tid).expect("current thread exists").pid;
     if !k.procs[pid].delegated {
         return Err(Errno::Perm);
     }
     // vIPI ids index the machine-wide bitmap (dvext.md §6.2), so they are unique across all VM
     // processes: 0 asks the kernel for a free one.
-    let taken =
-        |k: &Kernel, id: u64| k.threads.iter().any(|t| t.tid != tid && t.dv.vcpuid == id && !k.procs[t.pid].dead);
+    let taken = |k: &Kernel, id: u64| {
+        k.live_threads().any(|(other, t)| other != tid && t.dv.vcpuid == id && !k.procs[t.pid].dead)
+    };
     let id = match id {
         0 => (1..=255).find(|&i| !taken(k, i)).ok_or(Errno::NoMem)?,
         1..=255 if !taken(k, id) => id,
@@ -278,36 +282,36 @@ fn file_read(k: &Kernel, pid: usize, a: [u64; 5]) -> Ret {
 }
 
 /// KVM-style back-end: enter the guest from the `KvmRun` record with `sret` (hstatus.SPV = 1,
-/// SPVP and sstatus.SPP = its privilege); the hypervisor's context waits in `hv_frame` until the
-/// guest's next exit (trap.rs `kvm_exit`).
-fn vcpu_run(k: &mut Kernel, pid: usize, tid: u32, va: u64) {
-    let res = (|| {
-        let p = &k.procs[pid];
-        let t = k.threads.iter().find(|t| t.tid == tid).expect("current thread exists");
-        if p.mode != Mode::Kvm || !p.delegated || !t.vcpu {
-            return Err(Errno::Perm);
-        }
-        let mut run = KvmRun::default();
-        // SAFETY: KvmRun is repr(C) plain u64s; any bytes are a valid value.
-        let b = unsafe { core::slice::from_raw_parts_mut(&mut run as *mut KvmRun as *mut u8, size_of::<KvmRun>()) };
-        copy_in(k, pid, va, b)?;
-        if run.priv_ > 1 {
-            return Err(Errno::Inval);
-        }
-        Ok(run)
-    })();
-    let t = k.thread(tid).expect("current thread exists");
-    match res {
-        Err(e) => t.frame.x[10] = e.ret(),
-        Ok(run) => {
-            t.hv_frame = t.frame;
-            t.frame =
-                TrapFrame { x: run.x, pc: run.pc, sstatus: run.priv_ << 8, hstatus: HSTATUS_SPV | run.priv_ << 8 };
-            t.kvm_run = Some(va);
-            // USI (vIPI doorbell) and UVTI (vtimer) reach HS while the guest runs and become
-            // exits. sie cannot hold these bits; huie is the HU view of the same mie bits.
-            t.kvm_huie = csrr!(HUIE);
-            csrs!(HUIE, KVM_EXIT_IRQS);
-        }
+/// SPVP and sstatus.SPP = its privilege). The record is checked once, here, for the copy in and
+/// the copy out at the guest's next exit (trap.rs `kvm_exit`); only the guest registers, pc and
+/// privilege are read from it. The guest's frame becomes the thread's active one: the
+/// hypervisor's context stays in its own frame until that exit.
+fn vcpu_run(k: &mut Kernel, pid: usize, tid: Tid, va: u64) -> Result<(), Errno> {
+    let p = &k.procs[pid];
+    let Some(t) = k.threads[tid as usize].as_deref_mut() else { unreachable!("current thread exists") };
+    if p.mode != Mode::Kvm || !p.delegated || !t.vcpu {
+        return Err(Errno::Perm);
     }
+    let space = p.space.as_ref().ok_or(Errno::Inval)?;
+    let run = space.pin(va, size_of::<KvmRun>(), R | W).ok_or(Errno::Inval)?;
+    // The guest's frame is not in use (not the active one) until this call succeeds, so the
+    // record's x1..x31, pc and priv_ are read straight into its words 1..=33 (trap.rs checks the
+    // layouts): registers and pc where they belong, priv_ into `sstatus`, replaced below. x0 is
+    // never loaded and stays 0.
+    let g = &mut t.guest;
+    // SAFETY: TrapFrame is repr(C) u64s; its first 34 are x, pc and sstatus.
+    let words = unsafe { core::slice::from_raw_parts_mut(g as *mut TrapFrame as *mut u64, 34) };
+    run.read_words(KvmRun::OFF_X + 8, &mut words[1..]);
+    let priv_ = g.sstatus;
+    if priv_ > 1 {
+        return Err(Errno::Inval);
+    }
+    g.sstatus = priv_ << 8;
+    g.hstatus = HSTATUS_SPV | priv_ << 8;
+    t.kvm_run = Some(run);
+    // USI (vIPI doorbell) and UVTI (vtimer) reach HS while the guest runs and become exits.
+    // sie cannot hold these bits; huie is the HU view of the same mie bits.
+    t.kvm_huie = csrr!(HUIE);
+    csrs!(HUIE, KVM_EXIT_IRQS);
+    Ok(())
 }

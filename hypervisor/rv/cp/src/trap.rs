@@ -10,8 +10,9 @@
 
 use crate::csr::*;
 use crate::fdt::MAX_HARTS;
-use crate::kernel::{self, Outcome, TrapFrame};
+use crate::kernel::{self, Outcome, Tid, TrapFrame};
 use core::cell::UnsafeCell;
+use core::mem::{offset_of, size_of};
 use core::sync::atomic::{AtomicBool, Ordering};
 use dv_abi::{ExitRecord, KvmRun};
 use dvext_model::csr::table::HUIE;
@@ -20,7 +21,8 @@ use dvext_model::csr::warl::HUIE_MASK;
 /// Per-hart data the trap entry reaches through `sscratch` (offsets used by the assembly).
 #[repr(C)]
 pub struct HartLocal {
-    /// The running thread's frame (0).
+    /// The running thread's active frame (0): its own, or its KVM-style guest's
+    /// (`kernel::Thread::active`).
     pub frame: *mut TrapFrame,
     /// Top of this hart's kernel stack (8).
     pub kstack_top: u64,
@@ -158,9 +160,10 @@ extern "C" fn dvcp_trap_from_user(hl: *mut HartLocal) -> ! {
     k.total.count(scause);
     let Some(tid) = k.harts[me].current else { crate::sched::run(g, me) };
     let t = k.thread(tid).expect("current thread exists");
-    t.frame.sstatus = sstatus;
-    t.frame.hstatus = hstatus;
     let (pid, in_kvm_guest) = (t.pid, t.kvm_run.is_some());
+    let f = t.active();
+    f.sstatus = sstatus;
+    f.hstatus = hstatus;
     k.procs[pid].stats.count(scause);
     if k.procs[pid].dead {
         crate::sched::run(g, me);
@@ -182,7 +185,7 @@ extern "C" fn dvcp_trap_from_user(hl: *mut HartLocal) -> ! {
             // An HU-level interrupt (vIPI, vtimer) reaching HS because sideleg does not give it
             // to HU (a KVM-style process): an exit when its guest runs; else the hypervisor
             // enabled in huie one it cannot take, and that enable is cleared so it cannot storm.
-            _ if in_kvm_guest => kvm_exit(k, me, tid, scause, 0, 0, 0),
+            _ if in_kvm_guest => kvm_exit(k, tid, scause, 0, 0, 0),
             code => csrc!(HUIE, 1u64.checked_shl(code as u32).unwrap_or(0) & HUIE_MASK),
         }
     } else if scause == 8 && hstatus & HSTATUS_SPV == 0 {
@@ -190,9 +193,9 @@ extern "C" fn dvcp_trap_from_user(hl: *mut HartLocal) -> ! {
         k.total.syscalls += 1;
         wait = crate::syscall::handle(k, me, tid);
     } else if in_kvm_guest {
-        kvm_exit(k, me, tid, scause, stval, htval, htinst);
+        kvm_exit(k, tid, scause, stval, htval, htinst);
     } else {
-        let pc = k.thread(tid).expect("current thread exists").frame.pc;
+        let pc = k.thread(tid).expect("current thread exists").active().pc;
         let guest = if hstatus & HSTATUS_SPV != 0 { " in its guest" } else { "" };
         println!(
             "vm {}: killed: {}{} (scause {}) at {:#x}, tval {:#x}",
@@ -218,33 +221,47 @@ extern "C" fn dvcp_trap_from_user(hl: *mut HartLocal) -> ! {
     crate::sched::run(g, me)
 }
 
-/// A KVM-style guest's exit: its registers and the exit go into the caller's `KvmRun`, and the
-/// hypervisor resumes after its `VCPU_RUN` with a0 = 0 (docs/hypervisor.md).
-fn kvm_exit(k: &mut kernel::Kernel, me: usize, tid: u32, scause: u64, stval: u64, htval: u64, htinst: u64) {
+// The record as kvm_exit writes it (x and pc as in TrapFrame, then priv_ and the exit's fields)
+// and syscall.rs `vcpu_run` reads it (x, pc and priv_ into the frame's x, pc and sstatus).
+const _: () = assert!(
+    KvmRun::OFF_X == offset_of!(TrapFrame, x)
+        && KvmRun::OFF_PC == offset_of!(TrapFrame, pc)
+        && KvmRun::OFF_PRIV == offset_of!(TrapFrame, sstatus)
+        && KvmRun::OFF_EXIT == KvmRun::OFF_PRIV + 8
+        && offset_of!(ExitRecord, cause) == 0
+        && offset_of!(ExitRecord, epc) == 8
+        && offset_of!(ExitRecord, tval) == 16
+        && offset_of!(ExitRecord, tval2) == 24
+        && offset_of!(ExitRecord, tinst) == 32
+        && offset_of!(ExitRecord, prev_priv) == 40
+        && offset_of!(ExitRecord, gva) == 48
+        && size_of::<KvmRun>() == KvmRun::OFF_EXIT + 56
+);
+
+/// A KVM-style guest's exit: its registers and the exit go into the caller's `KvmRun` (checked
+/// by `VCPU_RUN`, so this cannot fail), and the hypervisor's own frame becomes the active one
+/// again: it resumes after its `VCPU_RUN` with a0 = 0 (docs/hypervisor.md).
+fn kvm_exit(k: &mut kernel::Kernel, tid: Tid, scause: u64, stval: u64, htval: u64, htinst: u64) {
     let t = k.thread(tid).expect("current thread exists");
-    let f = t.frame;
-    let mut run = KvmRun { x: f.x, pc: f.pc, priv_: f.sstatus >> 8 & 1, exit: ExitRecord::default() };
-    run.x[0] = 0;
-    run.exit = ExitRecord {
-        cause: scause,
-        epc: f.pc,
-        tval: stval,
-        tval2: htval,
-        tinst: htinst,
-        prev_priv: f.hstatus >> 8 & 1,
-        gva: u64::from(f.hstatus & HSTATUS_GVA != 0),
-    };
-    let va = t.kvm_run.take().expect("in a KVM guest");
-    t.frame = t.hv_frame;
+    let run = t.kvm_run.take().expect("in a KVM guest");
+    let g = &t.guest;
+    // x0..x31 and pc: the frame's first 33 words are laid out as the record's (x0 stays 0).
+    // SAFETY: TrapFrame is repr(C) u64s; its first 33 are x and pc.
+    let regs = unsafe { core::slice::from_raw_parts(g as *const TrapFrame as *const u64, 33) };
+    run.write_words(KvmRun::OFF_X, regs);
+    // priv_, then the ExitRecord's fields in order.
+    let tail = [
+        g.sstatus >> 8 & 1,
+        scause,
+        g.pc,
+        stval,
+        htval,
+        htinst,
+        g.hstatus >> 8 & 1,
+        u64::from(g.hstatus & HSTATUS_GVA != 0),
+    ];
+    run.write_words(KvmRun::OFF_PRIV, &tail);
     t.frame.x[10] = 0;
     // While the hypervisor itself runs, USI and UVTI stay masked (levels: they stay pending).
     csrw!(HUIE, t.kvm_huie & !crate::syscall::KVM_EXIT_IRQS);
-    let pid = t.pid;
-    let space = k.procs[pid].space.as_ref().expect("live process has a space");
-    // SAFETY: KvmRun is plain old data (repr(C) u64s): viewing it as bytes is sound.
-    let bytes = unsafe { core::slice::from_raw_parts(&run as *const KvmRun as *const u8, size_of::<KvmRun>()) };
-    if !space.copy_out(va, bytes) {
-        println!("vm {}: killed: its KvmRun record at {:#x} is no longer writable", k.procs[pid].name, va);
-        k.kill(pid, Outcome::Killed(scause), me);
-    }
 }

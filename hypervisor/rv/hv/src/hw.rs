@@ -5,7 +5,7 @@
 use dvext_model::csr::table::{HUTIMEDELTA, HUVIP, VIPI0, VTIMECMP, VTIMECTL};
 use dvext_model::csr::warl::vtimectl;
 
-use crate::csr::{csr_clear, csr_read, csr_set, csr_write, TIME};
+use crate::csr::{csrc, csrr, csrs, csrw, TIME};
 use crate::sys;
 use core::sync::atomic::{AtomicU64, Ordering};
 use dv_abi::manifest::MAX_VCPUS;
@@ -29,24 +29,24 @@ pub struct Hw;
 
 impl duvisor_vmm::handler::VirtHw for Hw {
     fn guest_time(&mut self) -> u64 {
-        csr_read!(TIME).wrapping_add(csr_read!(HUTIMEDELTA))
+        csrr!(TIME).wrapping_add(csrr!(HUTIMEDELTA))
     }
 
     fn set_vtimer(&mut self, deadline: Option<u64>) {
         match deadline {
             Some(t) => {
-                csr_write!(VTIMECMP, t);
-                csr_write!(VTIMECTL, vtimectl::EN | VTIMER_IRQ << vtimectl::IRQ_SHIFT);
+                csrw!(VTIMECMP, t);
+                csrw!(VTIMECTL, vtimectl::EN | VTIMER_IRQ << vtimectl::IRQ_SHIFT);
             }
-            None => csr_write!(VTIMECTL, VTIMER_IRQ << vtimectl::IRQ_SHIFT),
+            None => csrw!(VTIMECTL, VTIMER_IRQ << vtimectl::IRQ_SHIFT),
         }
     }
 
     fn set_guest_irq(&mut self, huvip_bits: u64, on: bool) {
         if on {
-            csr_set!(HUVIP, huvip_bits);
+            csrs!(HUVIP, huvip_bits);
         } else {
-            csr_clear!(HUVIP, huvip_bits);
+            csrc!(HUVIP, huvip_bits);
         }
     }
 
@@ -96,9 +96,9 @@ fn set_vipi_bit(id: u64, on: bool) {
     macro_rules! word {
         ($w:expr) => {
             if on {
-                csr_set!(VIPI0 + $w, bit)
+                csrs!(VIPI0 + $w, bit)
             } else {
-                csr_clear!(VIPI0 + $w, bit)
+                csrc!(VIPI0 + $w, bit)
             }
         };
     }

@@ -8,7 +8,7 @@ use duvisor_vmm::gstage::Perms;
 use dvext_model::csr::table::{HUSTATUS, SEDELEG, UEPC, VTIMECTL};
 use dvext_model::csr::warl::{hustatus, vtimectl};
 
-use crate::csr::{csr_read, csr_write};
+use crate::csr::{csrr, csrw};
 use crate::rt::println;
 use crate::vm_setup::VmSetup;
 
@@ -56,14 +56,14 @@ pub fn act(evil: Evil, s: &VmSetup) {
             println!("duvisor: mapped guest {:#x} -> host {CONTROL_PLANE_PA:#x}: {r:?}", s.entry & !0xfff);
         }
         Evil::HsCsr => {
-            csr_write!(SEDELEG, u64::MAX);
+            csrw!(SEDELEG, u64::MAX);
             println!("duvisor: wrote sedeleg from HU and nothing happened");
         }
         Evil::HuretToHs => huret_to_hs(),
         Evil::VtimerMachineIrq => {
-            let before = csr_read!(VTIMECTL);
-            csr_write!(VTIMECTL, vtimectl::EN | 7 << vtimectl::IRQ_SHIFT);
-            let after = csr_read!(VTIMECTL);
+            let before = csrr!(VTIMECTL);
+            csrw!(VTIMECTL, vtimectl::EN | 7 << vtimectl::IRQ_SHIFT);
+            let after = csrr!(VTIMECTL);
             let verdict = if after == before { "ignored (WARL)" } else { "TAKEN" };
             println!("duvisor: vtimectl IRQ 7 write {verdict}: {before:#x} -> {after:#x}");
         }
@@ -72,8 +72,8 @@ pub fn act(evil: Evil, s: &VmSetup) {
 }
 
 fn huret_to_hs() {
-    let h = csr_read!(HUSTATUS);
-    csr_write!(HUSTATUS, (h & !hustatus::UPV) | hustatus::UPVP);
+    let h = csrr!(HUSTATUS);
+    csrw!(HUSTATUS, (h & !hustatus::UPV) | hustatus::UPVP);
     // SAFETY: huret with UPV = 0 returns to uepc in HU (dvext.md §4), which is the label right
     // after it: execution simply continues here with every register intact.
     unsafe {

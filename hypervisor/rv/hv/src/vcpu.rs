@@ -12,7 +12,7 @@ use dv_abi::manifest::Mode;
 use dvext_model::csr::table::{HUCOUNTEREN, HUGATP, HUIE, HUIP, HUSTATUS, HUTIMEDELTA, UTVEC, VTIMECTL};
 use dvext_model::csr::warl::{hustatus, vtimectl};
 
-use crate::csr::{csr_read, csr_write};
+use crate::csr::{csrr, csrw, COUNTEREN_CY, COUNTEREN_IR, COUNTEREN_TM};
 use crate::enter::{self, VcpuCtx};
 use crate::hw::{self, Hw, VTIMER_IRQ};
 use crate::rt::println;
@@ -63,13 +63,13 @@ fn finish(vm: &VmSetup, status: u64) -> ! {
 
 /// Per-hart HU state of a vCPU thread (the control plane saves and restores it on switches).
 fn hu_setup(hugatp: u64) {
-    csr_write!(UTVEC, enter::exit_entry());
-    csr_write!(HUSTATUS, hustatus::VTW);
-    csr_write!(HUIE, HU_IRQS);
-    csr_write!(HUCOUNTEREN, 0b111);
-    csr_write!(HUTIMEDELTA, 0);
-    csr_write!(VTIMECTL, VTIMER_IRQ << vtimectl::IRQ_SHIFT);
-    csr_write!(HUGATP, hugatp);
+    csrw!(UTVEC, enter::exit_entry());
+    csrw!(HUSTATUS, hustatus::VTW);
+    csrw!(HUIE, HU_IRQS);
+    csrw!(HUCOUNTEREN, COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR);
+    csrw!(HUTIMEDELTA, 0);
+    csrw!(VTIMECTL, VTIMER_IRQ << vtimectl::IRQ_SHIFT);
+    csrw!(HUGATP, hugatp);
 }
 
 fn run_vcpu(s: &VmSetup, i: usize) -> u64 {
@@ -105,7 +105,7 @@ fn run_vcpu(s: &VmSetup, i: usize) -> u64 {
         match handle_exit(&s.vm, i, GuestRegs::of_kvm_run(&mut ctx.run), &exit, &mut hw) {
             Action::Resume => {}
             Action::Wait => {
-                if csr_read!(HUIP) & HU_IRQS == 0 && !s.vm.poll_console(i, &mut hw) {
+                if csrr!(HUIP) & HU_IRQS == 0 && !s.vm.poll_console(i, &mut hw) {
                     sys::wait_interrupt();
                 }
             }

@@ -11,6 +11,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use cptest::{println, sys, Errno, Sys};
 use dv_abi::{HsStats, KvmRun};
 use dvext_model::csr::table as t;
+use rv_csr::{csrr, csrw};
 
 const GUEST_GPA: u64 = 0x8000_0000;
 const UNMAPPED_GPA: u64 = 0x4000_0000;
@@ -19,22 +20,6 @@ const GUEST: [u32; 5] = [0x02a0_0513, 0x0000_0073, 0x4000_02b7, 0x0002_b303, 0x0
 
 static THREAD_RAN: AtomicU64 = AtomicU64::new(0);
 static mut THREAD_STACK: [u64; 1024] = [0; 1024];
-
-macro_rules! csrr {
-    ($n:expr) => {{
-        let v: u64;
-        // SAFETY: HU-accessible DV-Ext CSR.
-        unsafe { core::arch::asm!("csrr {v}, {n}", v = out(reg) v, n = const $n) };
-        v
-    }};
-}
-macro_rules! csrw {
-    ($n:expr, $v:expr) => {{
-        let v: u64 = $v;
-        // SAFETY: HU-accessible DV-Ext CSR, set up for the guest on purpose.
-        unsafe { core::arch::asm!("csrw {n}, {v}", v = in(reg) v, n = const $n) };
-    }};
-}
 
 fn arg<'a>(args: &'a str, key: &str) -> Option<&'a str> {
     args.split_whitespace().find_map(|w| w.strip_prefix(key)?.strip_prefix('=').or(Some("")))
@@ -97,11 +82,47 @@ fn run_duvisor(pc: u64) -> (u64, u64, u64, u64) {
     (csrr!(t::UCAUSE), csrr!(t::UEPC), csrr!(t::HUTVAL), a0)
 }
 
+/// Room for a `KvmRun` that crosses a page boundary (the kernel copies it in two pieces).
+static mut RUN_BUF: [u64; 1100] = [0; 1100];
+static KVM_RUNS: AtomicU64 = AtomicU64::new(0);
+/// A `KvmRun` in read-only memory: `VCPU_RUN` must refuse it (the exit is written back there).
+static READ_ONLY_RUN: KvmRun = KvmRun {
+    x: [0; 32],
+    pc: GUEST_GPA,
+    priv_: 1,
+    exit: dv_abi::ExitRecord { cause: 0, epc: 0, tval: 0, tval2: 0, tinst: 0, prev_priv: 0, gva: 0 },
+};
+
+/// One KVM-style run. The record goes in turn on the stack, across a page boundary, and across one
+/// at an address that is not 8-byte aligned: the kernel checks and copies it in each case.
 fn run_kvm(pc: u64) -> (u64, u64, u64, u64) {
-    let mut run = KvmRun { pc, priv_: 1, ..Default::default() };
-    sys(Sys::VcpuRun, &[&mut run as *mut KvmRun as u64]).expect("VCPU_RUN");
+    let mut local = KvmRun::default();
+    let n = KVM_RUNS.fetch_add(1, Ordering::SeqCst);
+    let boundary = ((&raw mut RUN_BUF) as u64 + 4096) & !4095;
+    let ptr = match n % 3 {
+        0 => &mut local as *mut KvmRun,
+        1 => (boundary - 160) as *mut KvmRun,
+        _ => (boundary - 163) as *mut KvmRun,
+    };
+    // SAFETY: `ptr` is the local or lies inside RUN_BUF (at least 163 bytes before its end page).
+    unsafe { ptr.write_unaligned(KvmRun { pc, priv_: 1, ..Default::default() }) };
+    sys(Sys::VcpuRun, &[ptr as u64]).expect("VCPU_RUN");
+    // SAFETY: as above; the kernel filled it in.
+    let run = unsafe { ptr.read_unaligned() };
     assert_eq!(run.exit.prev_priv, 1);
+    assert_eq!((run.priv_, run.x[0]), (1, 0));
     (run.exit.cause, run.exit.epc, run.exit.tval2, run.x[10])
+}
+
+/// `VCPU_RUN`'s argument checks (KVM-style, on a vCPU thread): a bad record is `Inval`.
+fn vcpu_run_checks() {
+    assert_eq!(sys(Sys::VcpuRun, &[0x1234]), Err(Errno::Inval), "unmapped");
+    assert_eq!(sys(Sys::VcpuRun, &[0x8020_0000]), Err(Errno::Inval), "kernel memory is not U");
+    let ro = &READ_ONLY_RUN as *const KvmRun as u64;
+    assert_eq!(sys(Sys::VcpuRun, &[ro]), Err(Errno::Inval), "a read-only record");
+    let mut run = KvmRun { pc: GUEST_GPA, priv_: 2, ..Default::default() };
+    assert_eq!(sys(Sys::VcpuRun, &[&mut run as *mut KvmRun as u64]), Err(Errno::Inval), "priv_ > 1");
+    assert_eq!(run, KvmRun { pc: GUEST_GPA, priv_: 2, ..Default::default() }, "a refused record is left alone");
 }
 
 #[no_mangle]
@@ -170,6 +191,9 @@ extern "C" fn main() -> ! {
                                                   // SAFETY: fence the new G-stage tables (hufence.gvma zero, zero).
     unsafe { core::arch::asm!(".word 0xe2000073") };
 
+    if kvm {
+        vcpu_run_checks();
+    }
     let run = if kvm { run_kvm } else { run_duvisor };
     let (cause, epc, _, a0) = run(GUEST_GPA);
     println!("cptest: exit 1: cause {} at {:#x}, guest a0 = {}", cause, epc, a0);

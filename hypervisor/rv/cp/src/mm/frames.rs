@@ -1,11 +1,12 @@
-//! The frame allocator: a bitmap over RAM, one bit per 4 KiB page, handing out physically
-//! contiguous runs (dvext.md §7: guest memory and G-stage tables are contiguous, so one vPMP
-//! entry can grant them). Three places, so that runs can grow in place: the kernel's own
-//! allocations (process images, stacks, Sv39 tables) come first fit from a low zone; guest RAM
-//! first fit above it; G-stage page-table memory last fit from the top of RAM.
+//! The frame allocator: the free 4 KiB pages of RAM as a sorted list of free runs, handing out
+//! physically contiguous runs (dvext.md §7: guest memory and G-stage tables are contiguous, so
+//! one vPMP entry can grant them). Every operation walks the list once: its cost grows with the
+//! number of free runs, not with the number of pages. Three places, so that runs can grow in
+//! place: the kernel's own allocations (process images, stacks, Sv39 tables) come first fit from
+//! a low zone; guest RAM first fit above it; G-stage page-table memory last fit from the top of
+//! RAM.
 
 use super::PAGE;
-use alloc::vec;
 use alloc::vec::Vec;
 
 /// Where an allocation comes from.
@@ -23,7 +24,8 @@ pub struct Frames {
     base: u64,
     /// First page index above the kernel zone.
     split: u64,
-    used: Vec<u64>,
+    /// Free runs of page indices `[start, end)`: sorted, disjoint and never adjacent (merged).
+    free: Vec<(u64, u64)>,
     npages: u64,
     pub free_pages: u64,
 }
@@ -31,24 +33,7 @@ pub struct Frames {
 impl Frames {
     /// All of `[base, base + bytes)` starts used; `release` frees what may be handed out.
     pub fn new(base: u64, bytes: u64) -> Self {
-        let npages = bytes / PAGE;
-        Frames { base, split: 0, used: vec![u64::MAX; npages.div_ceil(64) as usize], npages, free_pages: 0 }
-    }
-
-    fn is_used(&self, i: u64) -> bool {
-        self.used[(i / 64) as usize] >> (i % 64) & 1 != 0
-    }
-
-    fn set(&mut self, i: u64, used: bool) {
-        let (w, b) = ((i / 64) as usize, i % 64);
-        if used != self.is_used(i) {
-            self.used[w] ^= 1 << b;
-            if used {
-                self.free_pages -= 1
-            } else {
-                self.free_pages += 1
-            }
-        }
+        Frames { base, split: 0, free: Vec::new(), npages: bytes / PAGE, free_pages: 0 }
     }
 
     /// Page indices of `[pa, pa + bytes)` clipped to RAM.
@@ -64,19 +49,59 @@ impl Frames {
     }
 
     pub fn release(&mut self, pa: u64, bytes: u64) {
-        for i in self.span(pa, bytes) {
-            self.set(i, false);
-        }
+        let r = self.span(pa, bytes);
+        self.mark_free(r.start, r.end);
     }
 
     pub fn reserve(&mut self, pa: u64, bytes: u64) {
-        for i in self.span(pa, bytes) {
-            self.set(i, true);
-        }
+        let r = self.span(pa, bytes);
+        self.mark_used(r.start, r.end);
     }
 
+    /// Frees pages `[lo, hi)` (any of them may be free already).
+    fn mark_free(&mut self, mut lo: u64, mut hi: u64) {
+        if lo >= hi {
+            return;
+        }
+        // The runs that overlap or touch [lo, hi) are `free[first..last]`; they merge with it.
+        let first = self.free.partition_point(|&(_, e)| e < lo);
+        let mut last = first;
+        while last < self.free.len() && self.free[last].0 <= hi {
+            let (s, e) = self.free[last];
+            lo = lo.min(s);
+            hi = hi.max(e);
+            last += 1;
+        }
+        // The merged run covers the old ones whole: what it adds is the rest.
+        self.free_pages += hi - lo - self.free[first..last].iter().map(|&(s, e)| e - s).sum::<u64>();
+        self.free.splice(first..last, [(lo, hi)]);
+    }
+
+    /// Takes pages `[lo, hi)` (any of them may be used already).
+    fn mark_used(&mut self, lo: u64, hi: u64) {
+        if lo >= hi {
+            return;
+        }
+        let first = self.free.partition_point(|&(_, e)| e <= lo);
+        let mut last = first;
+        while last < self.free.len() && self.free[last].0 < hi {
+            last += 1;
+        }
+        if first == last {
+            return;
+        }
+        let (s0, _) = self.free[first];
+        let (_, e1) = self.free[last - 1];
+        let taken: u64 = self.free[first..last].iter().map(|&(s, e)| e.min(hi) - s.max(lo)).sum();
+        self.free_pages -= taken;
+        let keep = [(s0, lo), (hi, e1)];
+        self.free.splice(first..last, keep.into_iter().filter(|&(s, e)| s < e));
+    }
+
+    /// True when pages `[i, i + n)` are all free.
     fn run_free(&self, i: u64, n: u64) -> bool {
-        i + n <= self.npages && (i..i + n).all(|j| !self.is_used(j))
+        let k = self.free.partition_point(|&(_, e)| e <= i);
+        self.free.get(k).is_some_and(|&(s, e)| s <= i && i + n <= e)
     }
 
     /// A zeroed run of `n` pages aligned to `align` pages, from `zone`.
@@ -92,35 +117,45 @@ impl Frames {
             Zone::High => self.last_fit(self.split, n, align),
         };
         let i = found?;
-        for j in i..i + n {
-            self.set(j, true);
-        }
+        self.mark_used(i, i + n);
         let pa = self.base + i * PAGE;
         super::zero(pa, n);
         Some(pa)
     }
 
-    /// Absolute page numbers keep alignment meaningful whatever `base` is.
+    /// The lowest aligned `n`-page run inside `[lo, hi)`. Absolute page numbers keep alignment
+    /// meaningful whatever `base` is.
     fn first_fit(&self, lo: u64, hi: u64, n: u64, align: u64) -> Option<u64> {
         let (b, align) = (self.base / PAGE, align.max(1));
-        let mut i = (b + lo).next_multiple_of(align) - b;
-        while i + n <= hi {
-            if self.run_free(i, n) {
+        let k = self.free.partition_point(|&(_, e)| e <= lo);
+        for &(s, e) in &self.free[k..] {
+            let (s, e) = (s.max(lo), e.min(hi));
+            if s >= hi {
+                break;
+            }
+            let i = (b + s).next_multiple_of(align) - b;
+            if i + n <= e {
                 return Some(i);
             }
-            i += align;
         }
         None
     }
 
+    /// The highest aligned `n`-page run at or above `lo`.
     fn last_fit(&self, lo: u64, n: u64, align: u64) -> Option<u64> {
         let (b, align) = (self.base / PAGE, align.max(1));
-        let mut abs = (b + self.npages.checked_sub(n)?) / align * align;
-        while abs >= b + lo {
-            if self.run_free(abs - b, n) {
-                return Some(abs - b);
+        for &(s, e) in self.free.iter().rev() {
+            let s = s.max(lo);
+            if e < s + n {
+                if e <= lo {
+                    break;
+                }
+                continue;
             }
-            abs = abs.checked_sub(align)?;
+            let i = (b + e - n) / align * align;
+            if i >= b + s {
+                return Some(i - b);
+            }
         }
         None
     }
@@ -136,9 +171,7 @@ impl Frames {
         } else {
             return None;
         };
-        for j in new..new + extra {
-            self.set(j, true);
-        }
+        self.mark_used(new, new + extra);
         let pa = self.base + new * PAGE;
         super::zero(pa, extra);
         Some(pa)

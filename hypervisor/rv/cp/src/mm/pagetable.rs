@@ -7,23 +7,20 @@ use super::frames::{Frames, Zone};
 use super::PAGE;
 use alloc::vec::Vec;
 
-pub const V: u64 = 1 << 0;
-pub const R: u64 = 1 << 1;
-pub const W: u64 = 1 << 2;
-pub const X: u64 = 1 << 3;
-pub const U: u64 = 1 << 4;
-pub const G: u64 = 1 << 5;
-pub const A: u64 = 1 << 6;
-pub const D: u64 = 1 << 7;
+/// PTE bits. The model defines them for the G-stage walk; a G-stage PTE has exactly the Sv39
+/// format (privileged spec, "Two-stage address translation": V R W X U G A D in bits 7:0, the PPN
+/// in 53:10), so they are the same bits with the same meaning here.
+pub use dvext_model::stage2::gstage::pte::{A, D, G, R, U, V, W, X};
+use dvext_model::stage2::gstage::pte::{PPN_MASK, PPN_SHIFT};
 const GIB: u64 = 1 << 30;
 const SATP_SV39: u64 = 8 << 60;
 
 fn entry(pa: u64, flags: u64) -> u64 {
-    (pa >> 12) << 10 | flags
+    (pa >> 12) << PPN_SHIFT | flags
 }
 
 fn pte_pa(pte: u64) -> u64 {
-    (pte >> 10 & ((1 << 44) - 1)) << 12
+    (pte >> PPN_SHIFT & PPN_MASK) << 12
 }
 
 fn slot(table: u64, i: u64) -> *mut u64 {
@@ -125,6 +122,18 @@ impl AddressSpace {
             })
     }
 
+    /// Checks once that user `[va, va + len)` (at most a page, so one or two pages) is U with
+    /// `need`, for copies to and from it later ([`UserSpan`]); `None` when it is not.
+    pub fn pin(&self, va: u64, len: usize, need: u64) -> Option<UserSpan> {
+        if len == 0 || len > PAGE as usize || va.checked_add(len as u64).is_none_or(|end| end > 1 << 38) {
+            return None;
+        }
+        let first = ((PAGE - (va & (PAGE - 1))) as usize).min(len);
+        let pa = self.user_pa(va, need)?;
+        let pa2 = if first < len { self.user_pa(va + first as u64, need)? } else { 0 };
+        Some(UserSpan { pa, len, first, pa2 })
+    }
+
     fn each_page(&self, va: u64, len: usize, need: u64, mut f: impl FnMut(u64, usize, usize)) -> bool {
         if va.checked_add(len as u64).is_none_or(|end| end > 1 << 38) {
             return false;
@@ -146,5 +155,109 @@ impl AddressSpace {
             frames.free(t, 1);
         }
         frames.free(self.root, 1);
+    }
+}
+
+/// A user range of at most a page, checked once ([`AddressSpace::pin`]): its one or two physical
+/// pieces, reached through the identity map. A process's mappings are only ever added while it
+/// lives and its memory is freed only after its last thread is gone, so a thread's span stays
+/// valid for as long as the thread exists. Another thread of the process may write the same
+/// memory meanwhile: the accesses are volatile (that process's own business, never the kernel's).
+#[derive(Clone, Copy, Debug)]
+pub struct UserSpan {
+    pa: u64,
+    len: usize,
+    /// Bytes in the first page.
+    first: usize,
+    pa2: u64,
+}
+
+impl UserSpan {
+    /// The physical address of byte `off` and how many bytes from there lie in the same piece.
+    fn at(&self, off: usize) -> (u64, usize) {
+        if off < self.first {
+            (self.pa + off as u64, self.first - off)
+        } else {
+            (self.pa2 + (off - self.first) as u64, self.len - off)
+        }
+    }
+
+    /// Of `n` words from byte `off`, how many lie in the first page. For an aligned span a page
+    /// boundary falls between two words, so the copies below move whole words.
+    fn words_in_first(&self, off: usize, n: usize) -> usize {
+        (self.first.saturating_sub(off) / 8).min(n)
+    }
+
+    /// Copies `words` to byte `off` (a multiple of 8) of the span, which must hold them.
+    pub fn write_words(&self, off: usize, words: &[u64]) {
+        assert!(off.is_multiple_of(8) && off + 8 * words.len() <= self.len, "whole words within the pinned span");
+        if self.pa.is_multiple_of(8) {
+            let (dst, n) = (words.as_ptr(), words.len());
+            let k = self.words_in_first(off, n);
+            // SAFETY: aligned words of the pinned user pages (RAM, identity-mapped): `k` in the
+            // first page, the rest in the second.
+            unsafe {
+                copy_words((self.pa + off as u64) as *mut u64, dst, k);
+                if k < n {
+                    let second = self.pa2 + (off + 8 * k - self.first) as u64;
+                    copy_words(second as *mut u64, dst.add(k), n - k);
+                }
+            }
+        } else {
+            for (i, b) in words.iter().flat_map(|w| w.to_le_bytes()).enumerate() {
+                // SAFETY: a byte of a pinned user page.
+                unsafe { (self.at(off + i).0 as *mut u8).write_volatile(b) };
+            }
+        }
+    }
+
+    /// Copies the words at byte `off` (a multiple of 8) of the span into `words`.
+    pub fn read_words(&self, off: usize, words: &mut [u64]) {
+        assert!(off.is_multiple_of(8) && off + 8 * words.len() <= self.len, "whole words within the pinned span");
+        if self.pa.is_multiple_of(8) {
+            let (dst, n) = (words.as_mut_ptr(), words.len());
+            let k = self.words_in_first(off, n);
+            // SAFETY: as in write_words.
+            unsafe {
+                copy_words(dst, (self.pa + off as u64) as *const u64, k);
+                if k < n {
+                    let second = self.pa2 + (off + 8 * k - self.first) as u64;
+                    copy_words(dst.add(k), second as *const u64, n - k);
+                }
+            }
+        } else {
+            for (i, w) in words.iter_mut().enumerate() {
+                let mut b = [0u8; 8];
+                for (j, b) in b.iter_mut().enumerate() {
+                    // SAFETY: a byte of a pinned user page.
+                    *b = unsafe { (self.at(off + 8 * i + j).0 as *const u8).read_volatile() };
+                }
+                *w = u64::from_le_bytes(b);
+            }
+        }
+    }
+}
+
+/// Copies `n` words, eight at a time (as a kernel's `copy_to_user` does), with volatile
+/// accesses (the user's side may change meanwhile; this also keeps it a plain unrolled loop).
+///
+/// # Safety
+/// `src` and `dst` must be valid and aligned for `n` words.
+unsafe fn copy_words(dst: *mut u64, src: *const u64, n: usize) {
+    let mut i = 0;
+    while i + 8 <= n {
+        // SAFETY: i + 8 <= n (the caller's contract).
+        unsafe {
+            let v: [u64; 8] = core::array::from_fn(|j| src.add(i + j).read_volatile());
+            for (j, w) in v.into_iter().enumerate() {
+                dst.add(i + j).write_volatile(w);
+            }
+        }
+        i += 8;
+    }
+    while i < n {
+        // SAFETY: i < n.
+        unsafe { dst.add(i).write_volatile(src.add(i).read_volatile()) };
+        i += 1;
     }
 }
