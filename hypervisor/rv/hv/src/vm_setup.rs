@@ -57,8 +57,8 @@ fn sys_err(what: &'static str) -> impl Fn(Errno) -> SetupError {
     move |e| SetupError::Sys(what, e)
 }
 
-fn msg(what: &str, e: impl fmt::Debug) -> SetupError {
-    SetupError::Msg(alloc::format!("{what}: {e:?}"))
+fn msg(what: &str, e: impl fmt::Display) -> SetupError {
+    SetupError::Msg(alloc::format!("{what}: {e}"))
 }
 
 pub fn build() -> Result<Box<VmSetup>, SetupError> {
