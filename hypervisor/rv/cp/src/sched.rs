@@ -12,8 +12,9 @@ use dvext_model::csr::table::{SEDELEG, SIDELEG};
 /// dvext.md §7 / docs/hypervisor.md: what a DuVisor process's hypervisor handles in HU.
 const SEDELEG_DUVISOR: u64 = 1 << 10 | 1 << 20 | 1 << 21 | 1 << 22 | 1 << 23;
 const SIDELEG_DUVISOR: u64 = 1 << 0 | 1 << 16;
-/// What the guest handles itself (VS), in both modes.
-const HEDELEG: u64 = 1 << 0 | 1 << 3 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15;
+/// What the guest handles itself (VS), in both modes: dvext.md §7's example plus illegal instruction
+/// (2), which OpenSBI keeps in M and passes on to VS when hedeleg has it.
+const HEDELEG: u64 = 1 << 0 | 1 << 2 | 1 << 3 | 1 << 8 | 1 << 12 | 1 << 13 | 1 << 15;
 const HIDELEG: u64 = 1 << 2 | 1 << 6 | 1 << 10;
 
 /// Runs the next thread of hart `me` (the current one if it may go on), or idles until there is

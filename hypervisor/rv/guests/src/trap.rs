@@ -1,5 +1,6 @@
-//! The guest's trap entry (stvec): interrupts go to the program's hook; an exception is a
-//! failed test (these guests provoke none on purpose).
+//! The guest's trap entry (stvec): interrupts go to the program's hook; exceptions to the
+//! exception hook when a program set one (it returns how many bytes to skip), otherwise they are
+//! a failed test.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -8,6 +9,13 @@ static HOOK: AtomicUsize = AtomicUsize::new(0);
 
 pub fn set_irq_hook(f: fn(u64)) {
     HOOK.store(f as usize, Ordering::SeqCst);
+}
+
+/// `fn(scause, stval) -> bytes to skip` for exceptions (0: not handled); 0 = none.
+static EXC_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+pub fn set_exception_hook(f: fn(u64, u64) -> u64) {
+    EXC_HOOK.store(f as usize, Ordering::SeqCst);
 }
 
 /// Enables supervisor interrupts `mask` (sie) and sstatus.SIE.
@@ -35,6 +43,17 @@ extern "C" fn guest_trap(scause: u64, sepc: u64, stval: u64) {
             // SAFETY: HOOK only ever holds a `fn(u64)` stored by set_irq_hook.
             let f: fn(u64) = unsafe { core::mem::transmute(h) };
             f(scause & !(1 << 63));
+            return;
+        }
+    }
+    let h = EXC_HOOK.load(Ordering::SeqCst);
+    if scause >> 63 == 0 && h != 0 {
+        // SAFETY: EXC_HOOK only ever holds a `fn(u64, u64) -> u64` stored by set_exception_hook.
+        let f: fn(u64, u64) -> u64 = unsafe { core::mem::transmute(h) };
+        let skip = f(scause, stval);
+        if skip != 0 {
+            // SAFETY: resumes after the trapping instruction, as the hook asked.
+            unsafe { core::arch::asm!("csrw sepc, {0}", in(reg) sepc + skip) };
             return;
         }
     }
