@@ -1,9 +1,23 @@
 //! Syscall numbers (`a7`) and error codes (negative `a0`), docs/hypervisor.md.
 
-/// A syscall number: `ecall` from U with `a7` = the number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u64)]
-pub enum Sys {
+/// Declares `Sys` and its `ALL` table from one list, so a number is never typed twice.
+macro_rules! syscalls {
+    ($($name:ident = $n:literal,)*) => {
+        /// A syscall number: `ecall` from U with `a7` = the number.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u64)]
+        pub enum Sys {
+            $($name = $n,)*
+        }
+
+        impl Sys {
+            /// Every syscall, in number order.
+            pub const ALL: &'static [Sys] = &[$(Sys::$name,)*];
+        }
+    };
+}
+
+syscalls! {
     Version = 0,
     Delegate = 1,
     VcpuRegister = 2,
@@ -22,24 +36,6 @@ pub enum Sys {
 }
 
 impl Sys {
-    pub const ALL: [Sys; 15] = [
-        Sys::Version,
-        Sys::Delegate,
-        Sys::VcpuRegister,
-        Sys::MapMemory,
-        Sys::ConsoleWrite,
-        Sys::ConsoleRead,
-        Sys::Exit,
-        Sys::ThreadSpawn,
-        Sys::Yield,
-        Sys::Stats,
-        Sys::FileRead,
-        Sys::Args,
-        Sys::VcpuRun,
-        Sys::ThreadExit,
-        Sys::WaitInterrupt,
-    ];
-
     pub fn from_number(n: u64) -> Option<Sys> {
         Sys::ALL.iter().copied().find(|s| *s as u64 == n)
     }
