@@ -23,7 +23,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use dv_abi::ExitRecord;
 use dvext_model::trap::cause::irq;
 
-use crate::devices::{uart, BusError, MmioBus, Uart};
+use crate::devices::{uart, BusError, MmioBus, Uart, UART_BASE};
 use crate::exit::{classify, Access, Exit};
 use crate::gstage::{GStage, GStageError, Perms, PAGE};
 use crate::guest_mem::GuestRam;
@@ -420,7 +420,9 @@ impl Vm {
         self.stats.count(vcpu, ExitKind::Mmio);
         // A polling driver reads LSR for input: fetch what the console has (a syscall, so
         // outside the lock).
-        if !op.store && Self::uart_rx_empty_at(&mut bus, gpa, uart::reg::LSR) && self.console_poll_due(hw) {
+        // The cheap address test first: this runs on every MMIO exit.
+        let lsr_read = !op.store && gpa.wrapping_sub(UART_BASE) == uart::reg::LSR;
+        if lsr_read && Self::uart_rx_empty_at(&mut bus, gpa, uart::reg::LSR) && self.console_poll_due(hw) {
             drop(bus);
             self.poll_console(vcpu, hw);
             bus = self.bus.lock();

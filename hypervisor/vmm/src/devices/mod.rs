@@ -70,6 +70,8 @@ pub struct MmioBus {
     regions: Vec<Region>,
     /// The index of the PLIC's region, if there is one.
     plic: Option<usize>,
+    /// The regions whose device drives a PLIC source.
+    irq_regions: Vec<usize>,
     /// A PLIC register was accessed since the last [`MmioBus::sync_irqs`].
     plic_touched: bool,
 }
@@ -82,7 +84,7 @@ impl fmt::Debug for MmioBus {
 
 impl MmioBus {
     pub fn new() -> MmioBus {
-        MmioBus { regions: Vec::new(), plic: None, plic_touched: false }
+        MmioBus { regions: Vec::new(), plic: None, irq_regions: Vec::new(), plic_touched: false }
     }
 
     /// The guest platform: the UART (IRQ 10) and a PLIC for `vcpus` vCPUs at their platform
@@ -120,6 +122,9 @@ impl MmioBus {
         }
         if (dev.as_ref() as &dyn Any).is::<Plic>() {
             self.plic = Some(self.regions.len());
+        }
+        if irq.is_some() {
+            self.irq_regions.push(self.regions.len());
         }
         self.regions.push(Region { base, size, irq, level: false, dev });
         Ok(())
@@ -194,7 +199,8 @@ impl MmioBus {
     pub fn sync_irqs(&mut self) -> bool {
         let Some(p) = self.plic else { return false };
         let mut changed = core::mem::take(&mut self.plic_touched);
-        for i in 0..self.regions.len() {
+        for k in 0..self.irq_regions.len() {
+            let i = self.irq_regions[k];
             let Some(irq) = self.regions[i].irq else { continue };
             let level = self.regions[i].dev.irq_level();
             if level == self.regions[i].level {
