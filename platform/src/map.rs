@@ -16,6 +16,9 @@ pub const UART_IRQ: u32 = 10;
 /// The NS16550A's input clock (QEMU `virt`'s value, which firmware divisors assume).
 pub const UART_CLOCK_HZ: u32 = 3_686_400;
 pub const RAM_BASE: u64 = 0x8000_0000;
+/// Where a kernel payload goes and starts (platform.md "Boot": the `fw_jump` convention):
+/// the machine's `--kernel`, and a raw guest image in a VM.
+pub const KERNEL_ADDR: u64 = 0x8020_0000;
 /// `mtime` frequency: the FDT's `timebase-frequency`.
 pub const MTIME_HZ: u64 = 10_000_000;
 

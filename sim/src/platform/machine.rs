@@ -54,7 +54,7 @@ const POLL_ROUNDS: u64 = 4096;
 
 /// Where firmware (`--bios`) and a kernel payload (`--kernel`) go (platform.md, "Boot").
 pub const BIOS_ADDR: u64 = RAM_BASE;
-pub const KERNEL_ADDR: u64 = 0x8020_0000;
+pub use dv_platform::map::KERNEL_ADDR;
 
 #[derive(Clone, Debug)]
 pub struct MachineConfig {

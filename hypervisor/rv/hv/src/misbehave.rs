@@ -44,7 +44,7 @@ impl Evil {
 }
 
 /// The control plane's image (the `fw_jump` kernel address): memory this VM was never granted.
-const CONTROL_PLANE_PA: u64 = 0x8020_0000;
+const CONTROL_PLANE_PA: u64 = dv_platform::map::KERNEL_ADDR;
 
 /// Does it, on a registered vCPU thread before the guest runs. Returns only for the
 /// misbehaviours after which the VM may carry on.

@@ -21,7 +21,7 @@ use crate::sys;
 /// Guest physical layout: the platform of docs/spec/platform.md, as the guest sees it.
 pub const GUEST_RAM_GPA: u64 = dv_platform::map::RAM_BASE;
 /// Where a raw image goes (the `fw_jump` convention U-Boot and Linux images expect).
-pub const RAW_LOAD_GPA: u64 = 0x8020_0000;
+pub const RAW_LOAD_GPA: u64 = dv_platform::map::KERNEL_ADDR;
 /// Page-table memory: enough for 4 KiB mappings of 512 MiB of guest RAM.
 const PT_BYTES: u64 = 2 << 20;
 /// The largest guest image (it is read whole into the heap first).
