@@ -1,5 +1,5 @@
 //! vCPU threads: vCPU n runs on hart n (the control plane pins threads), registers itself
-//! (`VCPU_REGISTER`: hstatus.HU = 1, vcpuid = n + 1), programs its HU state and loops
+//! (`VCPU_REGISTER`: hstatus.HU = 1, a machine-wide vcpuid the kernel picks), programs its HU state and loops
 //! enter → exit → handle. The back-end (DuVisor `huret` or KVM-style `VCPU_RUN`) is chosen from
 //! the VM's mode; the handler is the same.
 
