@@ -11,6 +11,7 @@ use dvsim::platform::RunExit;
 const CONF: &str = "\
 good hv=duvisor guest=hypercall mem=8 args=\"n=2000\"
 mapcp hv=duvisor guest=hypercall mem=8 args=\"evil=map-cp\"
+rootcp hv=duvisor guest=hypercall mem=8 args=\"evil=root-cp\"
 hscsr hv=duvisor guest=hypercall mem=8 args=\"evil=hs-csr\"
 huret hv=duvisor guest=hypercall mem=8 args=\"evil=huret-hs\"
 vtm hv=duvisor guest=hypercall mem=8 args=\"evil=vtimer-mirq n=10\"
@@ -30,6 +31,8 @@ fn misbehaving_vms_get_the_architectural_fault_and_the_rest_run_on() {
     // Mapping the control plane's memory into the guest: vPMP refuses the guest's fetch.
     assert!(c.contains("vm mapcp: killed: instruction access fault in its guest (scause 1) at 0x80200000"), "{c}");
     assert_eq!(killed("mapcp"), "instruction access fault");
+    // A G-stage root in the control plane's memory: the walk's PTE read is refused by vPMP.
+    assert!(c.contains("vm rootcp: killed: instruction access fault in its guest (scause 1) at 0x80200000"), "{c}");
     // An HS-only CSR written from HU: illegal instruction (tval = the csrw).
     assert!(c.contains("vm hscsr: killed: illegal instruction (scause 2)"), "{c}");
     assert!(!c.contains("wrote sedeleg from HU and nothing happened"), "{c}");

@@ -5,8 +5,8 @@
 //! affect the control plane or another VM.
 
 use duvisor_vmm::gstage::Perms;
-use dvext_model::csr::table::{HUSTATUS, SEDELEG, UEPC, VTIMECTL};
-use dvext_model::csr::warl::{hustatus, vtimectl};
+use dvext_model::csr::table::{HUGATP, HUSTATUS, SEDELEG, UEPC, VTIMECTL};
+use dvext_model::csr::warl::{gatp, hustatus, vtimectl};
 
 use crate::csr::{csrr, csrw};
 use crate::rt::println;
@@ -18,6 +18,9 @@ pub enum Evil {
     /// Map the control plane's own memory (0x8020_0000) under the guest's entry point: the
     /// guest's first fetch must be refused by vPMP (access fault).
     MapControlPlane,
+    /// Point `hugatp`'s root at the control plane's memory: the guest's first fetch needs a
+    /// G-stage PTE read outside the vPMP grant, which is refused (access fault).
+    RootInControlPlane,
     /// Write `sedeleg` (HS-only) from HU: illegal instruction.
     HsCsr,
     /// `huret` with UPV = 0, UPVP = 1, as if to return into HS: it stays in HU (dvext.md §4);
@@ -34,6 +37,7 @@ impl Evil {
         let what = args.split_whitespace().find_map(|w| w.strip_prefix("evil="))?;
         Some(match what {
             "map-cp" => Evil::MapControlPlane,
+            "root-cp" => Evil::RootInControlPlane,
             "hs-csr" => Evil::HsCsr,
             "huret-hs" => Evil::HuretToHs,
             "vtimer-mirq" => Evil::VtimerMachineIrq,
@@ -54,6 +58,11 @@ pub fn act(evil: Evil, s: &VmSetup) {
         Evil::MapControlPlane => {
             let r = s.vm.gstage.lock().map_page(s.entry & !0xfff, CONTROL_PLANE_PA, Perms::RWX);
             println!("duvisor: mapped guest {:#x} -> host {CONTROL_PLANE_PA:#x}: {r:?}", s.entry & !0xfff);
+        }
+        Evil::RootInControlPlane => {
+            let g = (s.hugatp & !gatp::PPN_MASK) | (CONTROL_PLANE_PA >> 12);
+            csrw!(HUGATP, g);
+            println!("duvisor: hugatp root -> host {CONTROL_PLANE_PA:#x}");
         }
         Evil::HsCsr => {
             csrw!(SEDELEG, u64::MAX);
