@@ -3,11 +3,15 @@
 //! as the difference between a run of `n` and a run of `2n` operations (so boot, set-up and
 //! teardown cancel out): instructions retired on the guest's hart per operation (the guest reads
 //! `instret` around its loop; everything the hart runs, hypervisor and kernel included, counts)
-//! and entries into HS per operation (from the control plane's per-VM counters).
+//! and entries into HS per operation (from the control plane's per-VM counters). The model's
+//! per-mode retirement counts of the same hart, differenced the same way, show where those
+//! instructions go: the guest, the VM plane (HU), the kernel (HS), the firmware (M).
 
 use std::fmt::Write as _;
 
 use anyhow::{bail, Context, Result};
+
+use dvsim::hart::mode_count::ByMode;
 
 use crate::session::run_conf;
 use crate::summary::{bench_lines, vm_reports};
@@ -40,6 +44,41 @@ pub struct Cost {
     pub hs_entries: f64,
     /// HS entries that were VM exits (not syscalls or scheduler ticks).
     pub exits_in_hs: f64,
+    /// Instructions per operation on the guest's hart by mode, grouped as [`Part::ALL`].
+    pub parts: [f64; 4],
+}
+
+/// Where an operation's instructions go: the model's per-mode counts (dvext.md §1) grouped by
+/// who runs there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// VS and VU.
+    Guest,
+    /// HU (and plain U): the hypervisor in DuVisor, the VMM in KVM-style.
+    VmPlane,
+    /// HS: the control plane.
+    Kernel,
+    /// M: OpenSBI.
+    Firmware,
+}
+
+impl Part {
+    pub const ALL: [Part; 4] = [Part::Guest, Part::VmPlane, Part::Kernel, Part::Firmware];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Guest => "guest (VS/VU)",
+            Part::VmPlane => "VM plane (HU)",
+            Part::Kernel => "kernel (HS)",
+            Part::Firmware => "firmware (M)",
+        }
+    }
+
+    /// Groups counts indexed like `dvext_model::mode::Mode::ALL` (M, HS, HU, U, VS, VU).
+    fn group(by_mode: &ByMode) -> [u64; 4] {
+        let [m, hs, hu, u, vs, vu] = *by_mode;
+        [vs + vu, hu + u, hs, m]
+    }
 }
 
 pub struct Row {
@@ -54,15 +93,30 @@ impl Row {
     }
 }
 
-/// One run: the guest's measured instructions, the VM's HS entries and its exits in HS.
-fn run_one(op: &Op, mode: &str, n: u64, harts: usize) -> Result<(u64, u64, u64)> {
+/// One run's figures.
+struct Run {
+    /// What the guest measured (instret around its loop).
+    insns: u64,
+    hs_entries: u64,
+    exits_in_hs: u64,
+    /// The whole run on hart 0 (vCPU 0, the one that measures), grouped as [`Part::ALL`].
+    parts: [u64; 4],
+}
+
+/// One run of `op` with `n` operations.
+fn run_one(op: &Op, mode: &str, n: u64, harts: usize) -> Result<Run> {
     let conf =
         format!("b hv=duvisor guest={} mode={mode} vcpus={} mem=16 args=\"n={n} {}\"\n", op.guest, op.vcpus, op.extra);
     let out = run_conf(&conf, harts, 256 << 20, 2_000_000_000).with_context(|| format!("{} ({mode})", op.name))?;
     let vm = vm_reports(&out.console).remove("b");
     let bench = bench_lines(&out.console).into_iter().find(|(_, ops, _)| *ops == n);
     match (vm, bench) {
-        (Some(vm), Some((_, _, insns))) if vm.status == Some(0) => Ok((insns, vm.hs_entries, vm.exits_in_hs())),
+        (Some(vm), Some((_, _, insns))) if vm.status == Some(0) => Ok(Run {
+            insns,
+            hs_entries: vm.hs_entries,
+            exits_in_hs: vm.exits_in_hs(),
+            parts: Part::group(&out.by_mode[0]),
+        }),
         _ => bail!("{} ({mode}, n={n}) did not pass; console:\n{}", op.name, out.console),
     }
 }
@@ -75,10 +129,15 @@ pub fn measure(op: &Op, mode: &str) -> Result<Cost> {
         let large = run_one(op, mode, 2 * op.n, harts);
         (small.join().expect("bench thread"), large)
     });
-    let ((i1, h1, e1), (i2, h2, e2)) = (a?, b?);
+    let (a, b) = (a?, b?);
     let n = op.n as f64;
     let d = |x: u64, y: u64| (y as f64 - x as f64) / n;
-    Ok(Cost { insns: d(i1, i2), hs_entries: d(h1, h2), exits_in_hs: d(e1, e2) })
+    Ok(Cost {
+        insns: d(a.insns, b.insns),
+        hs_entries: d(a.hs_entries, b.hs_entries),
+        exits_in_hs: d(a.exits_in_hs, b.exits_in_hs),
+        parts: core::array::from_fn(|k| d(a.parts[k], b.parts[k])),
+    })
 }
 
 pub fn measure_all() -> Result<Vec<Row>> {
@@ -115,6 +174,27 @@ pub fn table(rows: &[Row]) -> String {
             paper,
             pratio
         );
+    }
+    t
+}
+
+/// The second table: each operation's instructions by who runs them, per configuration.
+pub fn breakdown(rows: &[Row]) -> String {
+    let mut t = String::new();
+    let _ = write!(t, "{:<14} {:<10}", "operation", "config");
+    for p in Part::ALL {
+        let _ = write!(t, " {:>14}", p.name());
+    }
+    let _ = writeln!(t, " {:>10}", "sum");
+    for r in rows {
+        for (cfg, c) in [("DuVisor", &r.duvisor), ("KVM-style", &r.kvm)] {
+            let name = if cfg == "DuVisor" { r.op.name } else { "" };
+            let _ = write!(t, "{name:<14} {cfg:<10}");
+            for v in c.parts {
+                let _ = write!(t, " {v:>14.0}");
+            }
+            let _ = writeln!(t, " {:>10.0}", c.parts.iter().sum::<f64>());
+        }
     }
     t
 }

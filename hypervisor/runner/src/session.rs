@@ -3,6 +3,7 @@
 //! console captured and typed input queued.
 
 use anyhow::{bail, Result};
+use dvsim::hart::mode_count::ByMode;
 use dvsim::hart::Hart;
 use dvsim::platform::console::{QueueSource, VecSink};
 use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR};
@@ -26,6 +27,8 @@ pub struct Outcome {
     pub exit: RunExit,
     pub console: String,
     pub instructions: u64,
+    /// Per hart: instructions retired in each mode (M, HS, HU, U, VS, VU).
+    pub by_mode: Vec<ByMode>,
 }
 
 impl Session {
@@ -93,7 +96,8 @@ impl Session {
             self.retired = (self.retired + CHUNK).min(end);
             let exit = self.machine.run(Some(self.retired));
             if exit != RunExit::InsnLimit {
-                return Ok(Outcome { exit, console: self.console(), instructions: self.retired });
+                let by_mode = self.machine.harts.iter().map(Hart::retired_by_mode).collect();
+                return Ok(Outcome { exit, console: self.console(), instructions: self.retired, by_mode });
             }
         }
         bail!("the machine still runs after {budget} instructions; console tail:\n{}", self.tail())

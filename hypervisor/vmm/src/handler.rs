@@ -374,13 +374,17 @@ impl Vm {
                 Access::Load => Perms::R,
                 Access::Store => Perms::W,
             };
+            // One walk in the common case: map, and only when something is there already look at
+            // what (an identical RWX leaf, mapped meanwhile by another vCPU, is not an error).
             let r = {
                 let mut g = self.gstage.lock();
-                match g.translate(page) {
-                    // Mapped meanwhile by another vCPU, or a stale translation: fence only.
-                    Some((_, perms)) if perms.contains(need) => Ok(()),
-                    Some(_) => return Action::Fatal(FatalError::Protection { access, gpa, epc }),
-                    None => g.map_page(page, pa, Perms::RWX),
+                match g.map_page(page, pa, Perms::RWX) {
+                    Err(GStageError::AlreadyMapped) => match g.translate(page) {
+                        // A stale translation: fence only.
+                        Some((_, perms)) if perms.contains(need) => Ok(()),
+                        _ => return Action::Fatal(FatalError::Protection { access, gpa, epc }),
+                    },
+                    r => r,
                 }
             };
             return match r {

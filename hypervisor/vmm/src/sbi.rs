@@ -257,27 +257,33 @@ pub fn hart_mask(mask: u64, base: u64, vcpus: usize) -> Result<u64, SbiError> {
     if base == u64::MAX {
         return Ok(all);
     }
-    let mut out = 0;
-    for i in 0..64 {
-        if mask >> i & 1 == 1 {
-            let hart = base.checked_add(i).ok_or(SbiError::InvalidParam)?;
-            if hart >= vcpus as u64 || hart >= 64 {
-                return Err(SbiError::InvalidParam);
-            }
-            out |= 1 << hart;
-        }
+    if mask == 0 {
+        return Ok(0);
     }
-    Ok(out)
+    // Every named hart exists iff the highest one does (this runs on every IPI: no bit loop).
+    let highest = base.checked_add(u64::from(63 - mask.leading_zeros())).ok_or(SbiError::InvalidParam)?;
+    if highest >= (vcpus as u64).min(64) {
+        return Err(SbiError::InvalidParam);
+    }
+    Ok(mask << base)
+}
+
+/// The set bits of `mask`, lowest first.
+fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    core::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            i
+        })
+    })
 }
 
 fn ipi_call(fid: u64, mask: u64, base: u64, env: &mut impl SbiEnv) -> Ret {
     match fid as usize {
         spi::SEND_IPI => {
-            let targets = hart_mask(mask, base, env.vcpus())?;
-            for v in 0..64 {
-                if targets >> v & 1 == 1 {
-                    env.send_ipi(v);
-                }
+            for v in bits(hart_mask(mask, base, env.vcpus())?) {
+                env.send_ipi(v);
             }
             Ok(0)
         }
@@ -570,6 +576,33 @@ pub(crate) mod tests {
         assert!(e.ipis.is_empty(), "a bad mask sends nothing");
         assert_eq!(call(&mut e, spi::EID_SPI, spi::SEND_IPI, &[0, 0]).1, OK);
         assert_eq!(hart_mask(0, u64::MAX, 64), Ok(u64::MAX));
+    }
+
+    proptest::proptest! {
+        /// The bit-free `hart_mask` agrees with the definition (SBI 2.0 §3.1), bit by bit.
+        #[test]
+        fn hart_mask_matches_its_definition(
+            mask in proptest::prelude::any::<u64>(),
+            base in proptest::prop_oneof![0u64..80, proptest::prelude::any::<u64>()],
+            vcpus in 1usize..=64,
+        ) {
+            let mut want = Ok(0u64);
+            for i in 0..64 {
+                if mask >> i & 1 == 1 {
+                    match base.checked_add(i) {
+                        Some(h) if h < vcpus as u64 => want = want.map(|w| w | 1 << h),
+                        _ => want = Err(SbiError::InvalidParam),
+                    }
+                }
+            }
+            if base == u64::MAX {
+                want = Ok(if vcpus == 64 { u64::MAX } else { (1 << vcpus) - 1 });
+            }
+            proptest::prop_assert_eq!(hart_mask(mask, base, vcpus), want);
+            if let Ok(m) = want {
+                proptest::prop_assert_eq!(bits(m).collect::<Vec<_>>(), (0..64).filter(|i| m >> i & 1 == 1).collect::<Vec<_>>());
+            }
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod decode;
 mod exec;
 pub mod hcsr;
 pub mod mmu;
+pub mod mode_count;
 pub mod pmp;
 mod stage2;
 #[cfg(test)]
@@ -168,6 +169,8 @@ pub struct Hart {
     /// Raw bits of the instruction whose exception was taken last (`None` after a fetch fault
     /// or an interrupt): for the commit log.
     trap_raw: Option<u32>,
+    /// Instructions retired per mode (a statistic, [`Hart::retired_by_mode`]).
+    modes: mode_count::ModeCount,
 }
 
 impl Hart {
@@ -201,6 +204,7 @@ impl Hart {
             last_pc: 0,
             last_raw: 0,
             trap_raw: None,
+            modes: mode_count::ModeCount::new(),
         }
     }
 
@@ -242,6 +246,13 @@ impl Hart {
     pub(crate) fn set_priv(&mut self, p: Priv) {
         self.prv = p;
         self.update_tlb_keys();
+        self.modes.switch(self.mode_state().mode());
+    }
+
+    /// Instructions retired in each mode since reset, indexed like `dvext_model::mode::Mode::ALL`
+    /// (M, HS, HU, U, VS, VU). An xRET or `huret` counts in the mode it leaves.
+    pub fn retired_by_mode(&self) -> mode_count::ByMode {
+        self.modes.by_mode()
     }
 
     /// Changes privilege and V together (traps, xRET, huret).
@@ -606,6 +617,7 @@ impl Hart {
     /// instructions), as far as `mcountinhibit` lets them count.
     #[inline(always)]
     fn count(&mut self, steps: u64, retired: u64) {
+        self.modes.retire(retired);
         let c = &mut self.csr;
         if c.mcountinhibit & csr::INHIBIT_CY == 0 {
             c.mcycle = c.mcycle.wrapping_add(steps);
@@ -624,7 +636,12 @@ impl Hart {
     fn run_last<M: Memory>(&mut self, mem: &mut M, slot: usize, steps: u64, retired: u64) -> Result<StepOutcome, Exc> {
         self.count(steps, retired);
         let (raw, insn) = (self.icache_raw[slot], self.icache[slot].insn);
-        let outcome = exec::execute(self, mem, insn).map_err(|e| self.insn_trap(e, raw))?;
+        // Counted before it executes, so that an xRET counts in the mode it leaves.
+        self.modes.retire(1);
+        let outcome = exec::execute(self, mem, insn).map_err(|e| {
+            self.modes.unretire(1);
+            self.insn_trap(e, raw)
+        })?;
         self.last_pc = self.pc;
         self.last_raw = raw;
         self.pc = self.npc;

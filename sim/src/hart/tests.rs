@@ -405,6 +405,45 @@ fn ecall_delegation_and_returns() {
     assert_eq!((h.csr.mcause, h.csr.mtval), (cause::BREAKPOINT, BASE));
 }
 
+/// The per-mode retirement statistic: batches and single steps count in the mode they ran in,
+/// an xRET in the mode it leaves, a trapping instruction nowhere; hstatus.HU splits U into HU.
+#[test]
+fn retired_by_mode_follows_the_mode() {
+    let mut m = Ram::new();
+    m.prog(BASE, &[addi(1, 1, 1), addi(1, 1, 1), addi(1, 1, 1), MRET]);
+    m.prog(BASE + 0x100, &[addi(2, 2, 1), addi(2, 2, 1), ECALL]);
+    m.prog(BASE + 0x300, &[addi(3, 3, 1), MRET]); // mtvec
+    let mut h = Hart::new(0);
+    h.set_pc(BASE);
+    pmp_allow_all(&mut h);
+    csrw(&mut h, num::MEPC, BASE + 0x100);
+    csrw(&mut h, num::MSTATUS, 0); // MPP = U
+    csrw(&mut h, num::MTVEC, BASE + 0x300);
+    csrw(&mut h, super::hcsr::hnum::HSTATUS, super::hcsr::HSTATUS_HU);
+    let lines = InterruptLines::default();
+    // Batches: M's three addi and mret, then HU's two addi and the ecall that traps.
+    while h.privilege().0 == Priv::M {
+        h.run_batch(&mut m, lines, 0, 100);
+    }
+    while h.privilege().0 == Priv::U {
+        h.run_batch(&mut m, lines, 0, 100);
+    }
+    step(&mut h, &mut m); // addi in M
+    let c = h.retired_by_mode();
+    let idx = |mode| dvext_model::mode::Mode::ALL.iter().position(|&x| x == mode).unwrap();
+    use dvext_model::mode::Mode;
+    assert_eq!(c[idx(Mode::M)], 4 + 1, "three addi and the mret, then the handler's addi");
+    assert_eq!(c[idx(Mode::HU)], 2, "the ecall traps: it does not retire");
+    assert_eq!(c.iter().sum::<u64>(), 7);
+    // Plain U once hstatus.HU is clear.
+    csrw(&mut h, super::hcsr::hnum::HSTATUS, 0);
+    step(&mut h, &mut m); // mret to U at mepc (the ecall again)
+    step(&mut h, &mut m); // ecall traps
+    assert_eq!(h.retired_by_mode()[idx(Mode::M)], 6);
+    assert_eq!(h.retired_by_mode()[idx(Mode::U)], 0);
+    assert_eq!(h.reg(1) + h.reg(2) + h.reg(3), 3 + 2 + 1);
+}
+
 #[test]
 fn csr_rules() {
     let mut h = Hart::new(3);

@@ -24,6 +24,9 @@ fn main() {
     };
     print!("{}", dv_runner::bench::table(&rows));
     println!();
+    println!("where the instructions go (per operation, on the guest's hart, whole run):");
+    print!("{}", dv_runner::bench::breakdown(&rows));
+    println!();
     let mut all = true;
     for (what, ok) in dv_runner::bench::verdicts(&rows) {
         println!("  [{}] {what}", if ok { "met" } else { "NOT met" });

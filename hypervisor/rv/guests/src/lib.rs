@@ -80,17 +80,40 @@ pub fn param(key: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-struct Console;
+/// Console output gathered into one SBI `debug_console_write` per 128 bytes, rather than one per
+/// formatted piece: each call is an exit, and a benchmark's output must cost the same whatever
+/// the digits in it.
+struct Console {
+    buf: [u8; 128],
+    len: usize,
+}
+
+impl Console {
+    fn flush(&mut self) {
+        if self.len != 0 {
+            sbi::console_write(&self.buf[..self.len]);
+            self.len = 0;
+        }
+    }
+}
 
 impl Write for Console {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        sbi::console_write(s.as_bytes());
+        for &b in s.as_bytes() {
+            if self.len == self.buf.len() {
+                self.flush();
+            }
+            self.buf[self.len] = b;
+            self.len += 1;
+        }
         Ok(())
     }
 }
 
 pub fn print_fmt(args: fmt::Arguments) {
-    let _ = Console.write_fmt(args);
+    let mut c = Console { buf: [0; 128], len: 0 };
+    let _ = c.write_fmt(args);
+    c.flush();
 }
 
 #[macro_export]
@@ -148,8 +171,11 @@ pub fn time() -> u64 {
 }
 
 /// Prints the benchmark line `make bench-exits` parses: `bench <name> ops=<n> instret=<total>`.
+/// The fields are padded to fixed widths: a benchmark runs with `n` and `2n` operations and
+/// differences the two runs, so their output must not differ in length (console output is
+/// flushed in chunks, and one more chunk would be one more syscall).
 pub fn report(name: &str, ops: u64, instret: u64) {
-    println!("bench {name} ops={ops} instret={instret} per_op={}", instret / ops.max(1));
+    println!("bench {name} ops={ops:<10} instret={instret:<14} per_op={:<10}", instret / ops.max(1));
 }
 
 #[panic_handler]
