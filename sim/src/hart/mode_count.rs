@@ -69,6 +69,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn indices_follow_mode_all() {
+        for (k, &m) in Mode::ALL.iter().enumerate() {
+            assert_eq!(index(m), k, "{m:?}");
+        }
+    }
+
+    #[test]
     fn counts_go_to_the_mode_they_retired_in() {
         let mut c = ModeCount::new();
         c.retire(5);
