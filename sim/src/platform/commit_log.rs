@@ -26,9 +26,8 @@
 //!   logged.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io::{self, Write as Write_};
 
-use super::boot_rom::{BOOT_ROM_BASE, BOOT_ROM_SIZE};
 use super::bus::Bus;
 use crate::cpu::{Cpu, StepOutcome};
 use crate::hart::{Hart, Priv};
@@ -92,81 +91,97 @@ impl<C: Cpu> Stepper<C> for Plain {
     }
 }
 
+/// One write an instruction (or a trap) made, in log order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// `x<n>=<value>`: an integer register.
+    X(u8, u64),
+    /// `c<csr>=<value>`: a CSR, read back after the instruction.
+    Csr(u16, u64),
+    /// `m<addr>:<size>=<value>`: a physical store, the stored bytes zero-extended.
+    Mem { addr: u64, size: u8, value: u64 },
+}
+
+/// One line of the commit log (docs/dvsim.md, "Commit log format"): what one instruction did,
+/// or the trap it raised. Engines that run in lockstep build these and compare them; `Display`
+/// writes the line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commit {
+    pub hart: usize,
+    /// The privilege and V bit the instruction executed in.
+    pub prv: Priv,
+    pub virt: bool,
+    pub pc: u64,
+    /// The instruction bits; `None` for a trap whose instruction was never fetched and cannot
+    /// be read back (logged as `00000000`).
+    pub insn: Option<u32>,
+    /// `(cause, tval)` of a trap (cause with the interrupt bit).
+    pub trap: Option<(u64, u64)>,
+    pub writes: Vec<Write>,
+}
+
+impl std::fmt::Display for Commit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}{} {:016x}", self.hart, priv_letter(self.prv), self.virt as u8, self.pc)?;
+        match self.insn {
+            Some(raw) if raw & 3 == 3 => write!(f, " {raw:08x}")?,
+            Some(raw) if raw != 0 => write!(f, " {:04x}", raw & 0xffff)?,
+            _ => f.write_str(" 00000000")?,
+        }
+        if let Some((cause, tval)) = self.trap {
+            write!(f, " trap {cause:016x} {tval:016x}")?;
+        }
+        for w in &self.writes {
+            match *w {
+                Write::X(r, v) => write!(f, " x{r}={v:016x}")?,
+                Write::Csr(a, v) => write!(f, " c{a:03x}={v:016x}")?,
+                Write::Mem { addr, size, value } => write!(f, " m{addr:016x}:{size}={value:016x}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One recorded store: physical address, size, value.
 type Store = (u64, u8, u64);
 
-/// The bus as the hart sees it while logging: every access goes through, stores are recorded.
-struct Recorder<'a> {
-    bus: &'a mut Bus,
+/// The memory as the hart sees it while logging: every access goes through, stores are recorded.
+struct Recorder<'a, M: Memory> {
+    mem: &'a mut M,
     stores: &'a mut Vec<Store>,
 }
 
-impl Memory for Recorder<'_> {
+impl<M: Memory> Memory for Recorder<'_, M> {
     fn load(&mut self, pa: u64, size: Size) -> Result<u64, BusError> {
-        self.bus.load(pa, size)
+        self.mem.load(pa, size)
     }
     fn store(&mut self, hart: usize, pa: u64, size: Size, value: u64) -> Result<(), BusError> {
-        self.bus.store(hart, pa, size, value)?;
+        self.mem.store(hart, pa, size, value)?;
         let mask = if size >= 8 { u64::MAX } else { (1u64 << (8 * size)) - 1 };
         self.stores.push((pa, size, value & mask));
         Ok(())
     }
     fn fetch16(&mut self, pa: u64) -> Result<u16, BusError> {
-        self.bus.fetch16(pa)
+        self.mem.fetch16(pa)
     }
     fn fetch32(&mut self, pa: u64) -> Option<u32> {
-        self.bus.fetch32(pa)
+        self.mem.fetch32(pa)
     }
-    /// The bus's, so a logged hart uses its pre-decoded cache exactly as an unlogged one.
+    /// The memory's, so a logged hart uses its pre-decoded cache exactly as an unlogged one.
     fn code_lines(&mut self) -> Option<&mut crate::memory::CodeLines> {
-        self.bus.code_lines()
+        self.mem.code_lines()
     }
     fn reserve(&mut self, hart: usize, pa: u64) {
-        self.bus.reserve(hart, pa)
+        self.mem.reserve(hart, pa)
     }
     fn check_reservation(&mut self, hart: usize, pa: u64) -> bool {
-        self.bus.check_reservation(hart, pa)
+        self.mem.check_reservation(hart, pa)
     }
     fn vipi(&mut self) -> Option<&mut dvext_model::vipi::VipiBitmap> {
-        self.bus.vipi()
+        self.mem.vipi()
     }
-}
-
-/// The commit log writer. Write errors do not stop the machine: the first one is kept and
-/// returned by [`CommitLog::finish`].
-pub struct CommitLog<W: Write> {
-    out: W,
-    error: Option<io::Error>,
-    /// Per hart: the previous step returned [`StepOutcome::Waiting`] (a repeated `Waiting` is
-    /// the hart still asleep, not a new WFI retiring).
-    waiting: Vec<bool>,
-    stores: Vec<Store>,
-    line: String,
-}
-
-impl<W: Write> CommitLog<W> {
-    /// A log writing to `out` (give it a `BufWriter`: a line per instruction).
-    pub fn new(out: W) -> Self {
-        CommitLog { out, error: None, waiting: Vec::new(), stores: Vec::new(), line: String::with_capacity(256) }
-    }
-
-    /// Flushes and returns the writer, or the first write error.
-    pub fn finish(mut self) -> io::Result<W> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        self.out.flush()?;
-        Ok(self.out)
-    }
-
-    fn emit(&mut self) {
-        self.line.push('\n');
-        if self.error.is_none() {
-            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
-                self.error = Some(e);
-            }
-        }
-        self.line.clear();
+    fn batch_break(&self) -> bool {
+        self.mem.batch_break()
     }
 }
 
@@ -176,11 +191,6 @@ fn priv_letter(p: Priv) -> char {
         Priv::S => 'S',
         Priv::U => 'U',
     }
-}
-
-/// `insn` field: 8 hex digits, or 4 for a compressed instruction.
-fn push_insn(line: &mut String, raw: u32) {
-    let _ = if raw & 3 == 3 { write!(line, " {raw:08x}") } else { write!(line, " {:04x}", raw & 0xffff) };
 }
 
 /// The integer destination register of an instruction, if it has one (RV64GC + H encodings;
@@ -232,7 +242,7 @@ pub fn int_dest(raw: u32) -> Option<usize> {
 
 /// The CSR a CSR instruction writes, if it writes one (csrrs/csrrc with rs1 = x0 and the
 /// immediate forms with uimm = 0 only read).
-fn csr_written(raw: u32) -> Option<u16> {
+pub fn csr_written(raw: u32) -> Option<u16> {
     if raw & 0x7f != 0x73 {
         return None;
     }
@@ -246,125 +256,59 @@ fn csr_written(raw: u32) -> Option<u16> {
     writes.then_some((raw >> 20) as u16)
 }
 
-const MRET: u32 = 0x3020_0073;
-const SRET: u32 = 0x1020_0073;
+pub const MRET: u32 = 0x3020_0073;
+pub const SRET: u32 = 0x1020_0073;
 const ILLEGAL_INSN: u64 = 2;
 const MSTATUS: u16 = 0x300;
 const HSTATUS: u16 = 0x600;
 const VSSTATUS: u16 = 0x200;
 
-impl<W: Write> CommitLog<W> {
-    fn push_csr<C: Traced>(&mut self, hart: &C, addr: u16) {
-        if let Some(v) = hart.csr(addr) {
-            let _ = write!(self.line, " c{addr:03x}={v:016x}");
-        }
-    }
-
-    fn retired<C: Traced>(&mut self, hart: &C, id: usize, (p, v): (Priv, bool), regs: &[u64; 32]) {
-        let (pc, raw) = hart.last_retired();
-        let _ = write!(self.line, "{id} {}{} {pc:016x}", priv_letter(p), v as u8);
-        push_insn(&mut self.line, raw);
-        let dest = int_dest(raw);
-        for (r, &was) in regs.iter().enumerate().skip(1) {
-            let now = hart.reg(r);
-            if dest == Some(r) || now != was {
-                let _ = write!(self.line, " x{r}={now:016x}");
-            }
-        }
-        if let Some(addr) = csr_written(raw) {
-            self.push_csr(hart, addr);
-        } else if raw == MRET {
-            self.push_csr(hart, MSTATUS);
-        } else if raw == SRET && v {
-            // sret in VS changes vsstatus only (the virtual machine's sstatus).
-            self.push_csr(hart, VSSTATUS);
-        } else if raw == SRET {
-            self.push_csr(hart, MSTATUS);
-            self.push_csr(hart, HSTATUS);
-        }
-        for &(pa, size, value) in &self.stores {
-            let _ = write!(self.line, " m{pa:016x}:{size}={value:016x}");
-        }
-        self.emit();
-    }
-
-    fn trapped<C: Traced>(&mut self, hart: &C, id: usize, bus: &mut Bus, (p, v): (Priv, bool)) {
-        // Where the trap went decides which CSRs it wrote (priv spec 3.1.6.1, 4.1.1; H 8.6.4).
-        let (epc, cause, tval, extra): (u16, u16, u16, &[u16]) = match hart.privilege() {
-            (Priv::M, _) => (0x341, 0x342, 0x343, &[MSTATUS, 0x34a, 0x34b]),
-            // A trap that ends in U (V=0) went to HU (DV-Ext, dvext.md §3).
-            (Priv::U, false) => (0x041, 0x042, 0x043, &[0x800, 0x843, 0x84a]),
-            (_, false) => (0x141, 0x142, 0x143, &[MSTATUS, HSTATUS, 0x643, 0x64a]),
-            (_, true) => (0x241, 0x242, 0x243, &[VSSTATUS]),
-        };
-        let pc = hart.csr(epc).unwrap_or(0);
-        let cause_v = hart.csr(cause).unwrap_or(0);
-        let tval_v = hart.csr(tval).unwrap_or(0);
-        let raw = if let Some(raw) = hart.last_trapped() {
-            raw
-        } else if cause_v == ILLEGAL_INSN && tval_v != 0 {
-            tval_v as u32
-        } else if untranslated(p, v, hart) {
-            read_insn(bus, pc).unwrap_or(0)
-        } else {
-            0
-        };
-        let _ = write!(self.line, "{id} {}{} {pc:016x}", priv_letter(p), v as u8);
-        if raw == 0 {
-            self.line.push_str(" 00000000");
-        } else {
-            push_insn(&mut self.line, raw);
-        }
-        let _ = write!(self.line, " trap {cause_v:016x} {tval_v:016x}");
-        for &a in [epc, cause, tval].iter().chain(extra) {
-            self.push_csr(hart, a);
-        }
-        self.emit();
+/// The CSRs a trap wrote, by where it went (priv spec 3.1.6.1, 4.1.1; H 8.6.4), given the
+/// privilege and V after it: epc, cause, tval, then the others the level has.
+pub fn trap_csrs(after: (Priv, bool)) -> &'static [u16] {
+    match after {
+        (Priv::M, _) => &[0x341, 0x342, 0x343, MSTATUS, 0x34a, 0x34b],
+        // A trap that ends in U (V=0) went to HU (DV-Ext, dvext.md §3).
+        (Priv::U, false) => &[0x041, 0x042, 0x043, 0x800, 0x843, 0x84a],
+        (_, false) => &[0x141, 0x142, 0x143, MSTATUS, HSTATUS, 0x643, 0x64a],
+        (_, true) => &[0x241, 0x242, 0x243, VSSTATUS],
     }
 }
 
-/// True if instruction fetch at privilege `p`/`v` used physical addresses (M-mode, or S/U with
-/// `satp` Bare and V = 0), so the trapped instruction can be read back from the bus.
-fn untranslated<C: Traced>(p: Priv, v: bool, hart: &C) -> bool {
-    p == Priv::M || (!v && hart.csr(0x180).is_some_and(|satp| satp >> 60 == 0))
+/// The CSRs an xRET writes, as the log shows them: `mstatus` after `mret`; after `sret`,
+/// `vsstatus` in VS (the virtual machine's sstatus), else `mstatus` and `hstatus`.
+pub fn xret_csrs(raw: u32, virt: bool) -> &'static [u16] {
+    match raw {
+        MRET => &[MSTATUS],
+        SRET if virt => &[VSSTATUS],
+        SRET => &[MSTATUS, HSTATUS],
+        _ => &[],
+    }
 }
 
-/// Reads the instruction at physical `pc` if it lies in RAM or the boot ROM (never another
-/// device: a read could have side effects, such as popping the UART receive FIFO).
-fn read_insn(bus: &mut Bus, pc: u64) -> Option<u32> {
-    fn readable(bus: &Bus, a: u64) -> bool {
-        bus.ram.offset_of(a, 2).is_some() || (BOOT_ROM_BASE..BOOT_ROM_BASE + BOOT_ROM_SIZE - 1).contains(&a)
-    }
-    if !readable(bus, pc) {
-        return None;
-    }
-    let lo = u32::from(bus.fetch16(pc).ok()?);
-    if lo & 3 != 3 {
-        return Some(lo);
-    }
-    let hi_at = pc.wrapping_add(2);
-    if !readable(bus, hi_at) {
-        return None;
-    }
-    Some(lo | u32::from(bus.fetch16(hi_at).ok()?) << 16)
+/// Steps harts one instruction at a time and describes each step as a [`Commit`]. Keeps, per
+/// hart, whether it waits in WFI (a repeated `Waiting` is the hart still asleep, not a new WFI
+/// retiring, and produces no commit).
+#[derive(Default)]
+pub struct Tracer {
+    waiting: Vec<bool>,
+    stores: Vec<Store>,
 }
 
-impl<C: Traced, W: Write> Stepper<C> for CommitLog<W> {
-    fn run(
+impl Tracer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs one step of `hart` on `mem` (exactly one instruction, or an interrupt taken) and
+    /// returns its outcome and what it did (`None` while the hart sleeps in WFI).
+    pub fn step<C: Traced, M: Memory>(
         &mut self,
         hart: &mut C,
-        bus: &mut Bus,
+        mem: &mut M,
         lines: InterruptLines,
         mtime: u64,
-        _budget: u64,
-    ) -> (u64, StepOutcome) {
-        (1, self.step(hart, bus, lines, mtime))
-    }
-}
-
-impl<W: Write> CommitLog<W> {
-    /// One logged step: the hart runs exactly one instruction (or takes an interrupt).
-    fn step<C: Traced>(&mut self, hart: &mut C, bus: &mut Bus, lines: InterruptLines, mtime: u64) -> StepOutcome {
+    ) -> (StepOutcome, Option<Commit>) {
         let id = hart.hartid();
         if self.waiting.len() <= id {
             self.waiting.resize(id + 1, false);
@@ -374,18 +318,138 @@ impl<W: Write> CommitLog<W> {
         for (r, slot) in regs.iter_mut().enumerate() {
             *slot = hart.reg(r);
         }
-        self.stores.clear();
         let mut stores = std::mem::take(&mut self.stores);
-        let out = hart.step(&mut Recorder { bus: &mut *bus, stores: &mut stores }, lines, mtime);
-        self.stores = stores;
+        stores.clear();
+        let out = hart.step(&mut Recorder { mem: &mut *mem, stores: &mut stores }, lines, mtime);
         let was_waiting = std::mem::replace(&mut self.waiting[id], out == StepOutcome::Waiting);
-        match out {
-            StepOutcome::Retired => self.retired(hart, id, before, &regs),
-            StepOutcome::Waiting if !was_waiting => self.retired(hart, id, before, &regs),
-            StepOutcome::Waiting => {}
-            StepOutcome::Trapped => self.trapped(hart, id, bus, before),
+        let commit = match out {
+            StepOutcome::Retired => Some(retired(hart, id, before, &regs, &stores)),
+            StepOutcome::Waiting if !was_waiting => Some(retired(hart, id, before, &regs, &stores)),
+            StepOutcome::Waiting => None,
+            StepOutcome::Trapped => Some(trapped(hart, id, mem, before)),
+        };
+        self.stores = stores;
+        (out, commit)
+    }
+}
+
+fn push_csr<C: Traced>(writes: &mut Vec<Write>, hart: &C, addr: u16) {
+    if let Some(v) = hart.csr(addr) {
+        writes.push(Write::Csr(addr, v));
+    }
+}
+
+fn retired<C: Traced>(hart: &C, id: usize, (prv, virt): (Priv, bool), regs: &[u64; 32], stores: &[Store]) -> Commit {
+    let (pc, raw) = hart.last_retired();
+    let mut writes = Vec::new();
+    let dest = int_dest(raw);
+    for (r, &was) in regs.iter().enumerate().skip(1) {
+        let now = hart.reg(r);
+        if dest == Some(r) || now != was {
+            writes.push(Write::X(r as u8, now));
         }
-        out
+    }
+    if let Some(addr) = csr_written(raw) {
+        push_csr(&mut writes, hart, addr);
+    } else {
+        for &a in xret_csrs(raw, virt) {
+            push_csr(&mut writes, hart, a);
+        }
+    }
+    writes.extend(stores.iter().map(|&(addr, size, value)| Write::Mem { addr, size, value }));
+    Commit { hart: id, prv, virt, pc, insn: Some(raw), trap: None, writes }
+}
+
+fn trapped<C: Traced, M: Memory>(hart: &C, id: usize, mem: &mut M, (prv, virt): (Priv, bool)) -> Commit {
+    let csrs = trap_csrs(hart.privilege());
+    let pc = hart.csr(csrs[0]).unwrap_or(0);
+    let cause = hart.csr(csrs[1]).unwrap_or(0);
+    let tval = hart.csr(csrs[2]).unwrap_or(0);
+    let insn = if let Some(raw) = hart.last_trapped() {
+        Some(raw)
+    } else if cause == ILLEGAL_INSN && tval != 0 {
+        Some(tval as u32)
+    } else {
+        read_back_insn(mem, pc, untranslated(prv, virt, hart))
+    };
+    let mut writes = Vec::new();
+    for &a in csrs {
+        push_csr(&mut writes, hart, a);
+    }
+    Commit { hart: id, prv, virt, pc, insn: insn.filter(|&r| r != 0), trap: Some((cause, tval)), writes }
+}
+
+/// True if instruction fetch at privilege `p`/`v` used physical addresses (M-mode, or S/U with
+/// `satp` Bare and V = 0), so the trapped instruction can be read back from memory.
+fn untranslated<C: Traced>(p: Priv, v: bool, hart: &C) -> bool {
+    p == Priv::M || (!v && hart.csr(0x180).is_some_and(|satp| satp >> 60 == 0))
+}
+
+/// The instruction bits at `pc` for the log line of a trap taken before the instruction was
+/// fetched (an interrupt) or when its fetch faulted: read back when fetch is `untranslated`,
+/// from memory an instruction can be fetched from (never a device: a read could have side
+/// effects, such as popping the UART receive FIFO), else `None`.
+pub fn read_back_insn<M: Memory>(mem: &mut M, pc: u64, untranslated: bool) -> Option<u32> {
+    if !untranslated {
+        return None;
+    }
+    let lo = u32::from(mem.fetch16(pc).ok()?);
+    if lo & 3 != 3 {
+        return Some(lo);
+    }
+    Some(lo | u32::from(mem.fetch16(pc.wrapping_add(2)).ok()?) << 16)
+}
+
+/// The commit log writer. Write errors do not stop the machine: the first one is kept and
+/// returned by [`CommitLog::finish`].
+pub struct CommitLog<W: Write_> {
+    out: W,
+    error: Option<io::Error>,
+    tracer: Tracer,
+    line: String,
+}
+
+impl<W: Write_> CommitLog<W> {
+    /// A log writing to `out` (give it a `BufWriter`: a line per instruction).
+    pub fn new(out: W) -> Self {
+        CommitLog { out, error: None, tracer: Tracer::new(), line: String::with_capacity(256) }
+    }
+
+    /// Flushes and returns the writer, or the first write error.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    /// Writes one commit as a line.
+    pub fn write_commit(&mut self, c: &Commit) {
+        self.line.clear();
+        let _ = writeln!(self.line, "{c}");
+        if self.error.is_none() {
+            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+impl<C: Traced, W: Write_> Stepper<C> for CommitLog<W> {
+    fn run(
+        &mut self,
+        hart: &mut C,
+        bus: &mut Bus,
+        lines: InterruptLines,
+        mtime: u64,
+        _budget: u64,
+    ) -> (u64, StepOutcome) {
+        let (out, commit) = self.tracer.step(hart, bus, lines, mtime);
+        if let Some(c) = commit {
+            self.write_commit(&c);
+        }
+        (1, out)
     }
 }
 

@@ -19,5 +19,5 @@ pub mod ram;
 pub mod uart;
 
 pub use bus::{Bus, Device};
-pub use commit_log::{CommitLog, Traced};
+pub use commit_log::{Commit, CommitLog, Traced, Tracer};
 pub use machine::{Machine, MachineConfig, Platform, RunExit};

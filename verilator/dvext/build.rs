@@ -130,11 +130,11 @@ fn verilate(files: &[PathBuf], top: &str, prefix: &str, mdir: &Path) -> Result<V
 fn main() -> Result<()> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let generated =
-        manifest_dir.join("../generated").canonicalize().context("generated/ is missing: run `make rtl`")?;
+        manifest_dir.join("../../generated").canonicalize().context("generated/ is missing: run `make rtl`")?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     println!("cargo:rerun-if-changed={}", generated.display());
     println!("cargo:rerun-if-changed=templates");
-    println!("cargo:rerun-if-changed=../hdl/src");
+    println!("cargo:rerun-if-changed=../../hdl/src");
 
     // One model per port manifest; its Verilog files come from the module's `.f` list.
     let mut manifests: Vec<PathBuf> = std::fs::read_dir(&generated)?

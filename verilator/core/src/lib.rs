@@ -1,0 +1,14 @@
+//! `dvrtl`: dvcore, the project's own RV64IMAC core (`core/`, docs/core.md), as a Verilated SoC
+//! driven from Rust: the parts of the platform the RTL does not model (RAM storage, the UART,
+//! the test finisher, HTIF) come from dvsim's platform, and dvsim itself can run in lockstep
+//! beside it, checking every retired instruction.
+
+pub mod model;
+pub mod soc;
+pub mod trace;
+
+pub use soc::Rtl;
+
+/// Clock cycles per mtime tick: the SoC's CLINT divides a nominal 1 GHz clock down to the
+/// platform's 10 MHz mtime (dvc_clint's MTIME_DIV).
+pub const MTIME_DIV: u64 = 100;

@@ -1,0 +1,283 @@
+//! [`Rtl`]: the machine of docs/spec/platform.md with dvcore's Verilated SoC as its harts, CLINT,
+//! PLIC and boot ROM, and dvsim's platform for what the RTL does not model: the RAM's storage,
+//! the UART, the test finisher, HTIF, image loading and the FDT.
+//!
+//! One call of [`Rtl::cycle`] is one clock cycle: the rising edge is evaluated, then the
+//! harness serves the requests the SoC makes in this cycle (RAM reads and writes per hart, in
+//! hart order, and one device access), and reads the commit trace. The responses reach
+//! flip-flops at the next rising edge, so the SoC sees them as a synchronous memory would.
+
+use anyhow::{bail, Result};
+use dvsim::memory::Memory;
+use dvsim::platform::finisher::FinisherEvent;
+use dvsim::platform::uart::UART_IRQ;
+use dvsim::platform::{Platform, RunExit};
+
+use crate::model::{Port, SocModel};
+use crate::trace::{TracePorts, TraceRecord};
+
+/// The SoC's clock-cycle-level ports.
+struct Ports {
+    clk: Port,
+    rst: Port,
+    ram_size: Port,
+    boot_start: Port,
+    boot_fdt: Port,
+    irq_in: Port,
+    skip: Port,
+    skip_ticks: Port,
+    next_event: Port,
+    ram_d_valid: Port,
+    ram_d_we: Port,
+    ram_d_addr: Port,
+    ram_d_size: Port,
+    ram_d_wdata: Port,
+    ram_d_rdata: Port,
+    ram_i_valid: Port,
+    ram_i_addr: Port,
+    ram_i_rdata: Port,
+    dev_valid: Port,
+    dev_we: Port,
+    dev_addr: Port,
+    dev_size: Port,
+    dev_wdata: Port,
+    dev_rdata: Port,
+    sleeping: Port,
+    mtime: Port,
+}
+
+impl Ports {
+    fn new(m: &SocModel) -> Self {
+        Ports {
+            clk: m.port("clk"),
+            rst: m.port("rst"),
+            ram_size: m.port("ram_size"),
+            boot_start: m.port("boot_start"),
+            boot_fdt: m.port("boot_fdt"),
+            irq_in: m.port("irq_in"),
+            skip: m.port("skip"),
+            skip_ticks: m.port("skip_ticks"),
+            next_event: m.port("next_event"),
+            ram_d_valid: m.port("ram_d_valid"),
+            ram_d_we: m.port("ram_d_we"),
+            ram_d_addr: m.port("ram_d_addr"),
+            ram_d_size: m.port("ram_d_size"),
+            ram_d_wdata: m.port("ram_d_wdata"),
+            ram_d_rdata: m.port("ram_d_rdata"),
+            ram_i_valid: m.port("ram_i_valid"),
+            ram_i_addr: m.port("ram_i_addr"),
+            ram_i_rdata: m.port("ram_i_rdata"),
+            dev_valid: m.port("dev_valid"),
+            dev_we: m.port("dev_we"),
+            dev_addr: m.port("dev_addr"),
+            dev_size: m.port("dev_size"),
+            dev_wdata: m.port("dev_wdata"),
+            dev_rdata: m.port("dev_rdata"),
+            sleeping: m.port("sleeping"),
+            mtime: m.port("mtime"),
+        }
+    }
+}
+
+/// Rising edges between polls of the console input and flushes of its output.
+const POLL_CYCLES: u64 = 4096;
+
+pub struct Rtl {
+    model: SocModel,
+    p: Ports,
+    tr: TracePorts,
+    harts: usize,
+    /// dvsim's platform: RAM, UART, finisher, HTIF, loaded images, FDT. Its CLINT and PLIC are
+    /// not used (the RTL has its own).
+    pub platform: Platform,
+    /// Clock cycles since reset (idle skips included).
+    pub cycles: u64,
+    /// Instructions retired or trapped, over all harts (what `--max-insns` bounds).
+    pub steps: u64,
+    /// Instructions retired, over all harts.
+    pub retired: u64,
+    uart_irq: bool,
+    exit: Option<RunExit>,
+}
+
+impl Rtl {
+    /// The SoC with `platform.config.harts` harts, held in reset. Load images into the platform
+    /// and [`Platform::boot`] it before [`Rtl::reset`].
+    pub fn new(platform: Platform) -> Result<Rtl> {
+        let harts = platform.config.harts;
+        let model = SocModel::new(harts)?;
+        let p = Ports::new(&model);
+        let tr = TracePorts::new(&model);
+        Ok(Rtl { model, p, tr, harts, platform, cycles: 0, steps: 0, retired: 0, uart_irq: false, exit: None })
+    }
+
+    pub fn harts(&self) -> usize {
+        self.harts
+    }
+
+    /// Applies the straps (RAM size, the boot ROM's start and FDT addresses) and resets the
+    /// SoC: every hart starts at the boot ROM in M-mode.
+    pub fn reset(&mut self, start: u64) -> Result<()> {
+        let Some((fdt, _)) = self.platform.fdt() else { bail!("the platform has not booted (no FDT)") };
+        self.p.ram_size.set(0, 64, self.platform.config.ram_size);
+        self.p.boot_start.set(0, 64, start);
+        self.p.boot_fdt.set(0, 64, fdt);
+        self.p.rst.set(0, 1, 1);
+        for _ in 0..3 {
+            self.edge(true);
+            self.edge(false);
+        }
+        self.p.rst.set(0, 1, 0);
+        self.cycles = 0;
+        Ok(())
+    }
+
+    fn edge(&mut self, high: bool) {
+        self.p.clk.set(0, 1, high as u64);
+        self.model.eval();
+    }
+
+    /// Why the run ended, once software asked (finisher, HTIF).
+    pub fn exit(&self) -> Option<RunExit> {
+        self.exit
+    }
+
+    /// The current mtime.
+    pub fn mtime(&self) -> u64 {
+        self.p.mtime.value()
+    }
+
+    /// True when every hart waits in WFI.
+    pub fn all_sleeping(&self) -> bool {
+        self.p.sleeping.get(0, self.harts) == (1u64 << self.harts) - 1
+    }
+
+    /// The earliest `mtimecmp` after `mtime`, if a timer is armed.
+    pub fn next_timer(&self) -> Option<u64> {
+        Some(self.p.next_event.value()).filter(|&t| t != u64::MAX)
+    }
+
+    /// Skips `ticks` of mtime (and as many clock cycles of every hart's mcycle) in one cycle;
+    /// only while every hart sleeps (docs/core.md "Idle").
+    pub fn skip(&mut self, ticks: u64) {
+        self.p.skip.set(0, 1, 1);
+        self.p.skip_ticks.set(0, 64, ticks);
+        self.cycle(&mut |_: &TraceRecord, _: &mut Platform| {});
+        self.p.skip.set(0, 1, 0);
+        self.cycles += ticks * crate::MTIME_DIV - 1;
+    }
+
+    /// One clock cycle. `commit` sees each hart's trace record in hart order (and may use the
+    /// platform, e.g. to read back instruction bits for the log).
+    #[inline]
+    pub fn cycle(&mut self, commit: &mut impl FnMut(&TraceRecord, &mut Platform)) {
+        self.edge(true);
+        self.serve();
+        let any = self.tr.any(self.harts);
+        if any != 0 {
+            let n = u64::from(any.count_ones());
+            self.steps += n;
+            for k in 0..self.harts {
+                if self.tr.valid(k) {
+                    let r = self.tr.record(k);
+                    if !r.trap {
+                        self.retired += 1;
+                    }
+                    commit(&r, &mut self.platform);
+                }
+            }
+        }
+        self.edge(false);
+        self.cycles += 1;
+        if self.cycles.is_multiple_of(POLL_CYCLES) {
+            self.poll_console();
+        }
+    }
+
+    /// Serves this cycle's RAM and device requests (docs/core.md "SoC ports").
+    #[inline]
+    fn serve(&mut self) {
+        let p = &self.p;
+        let bus = &mut self.platform.bus;
+        let iv = p.ram_i_valid.get(0, self.harts);
+        let dv = p.ram_d_valid.get(0, self.harts);
+        if iv | dv != 0 {
+            for k in 0..self.harts {
+                if iv >> k & 1 != 0 {
+                    let a = p.ram_i_addr.get(64 * k, 64);
+                    let v = bus.ram.offset_of(a, 4).map_or(0, |off| bus.ram.load_at(off, 4));
+                    p.ram_i_rdata.set(32 * k, 32, v);
+                }
+                if dv >> k & 1 != 0 {
+                    let a = p.ram_d_addr.get(64 * k, 64);
+                    let size = 1u8 << p.ram_d_size.get(2 * k, 2);
+                    if p.ram_d_we.bit(k) {
+                        let _ = bus.store(k, a, size, p.ram_d_wdata.get(64 * k, 64));
+                    } else {
+                        let v = bus.ram.offset_of(a, u64::from(size)).map_or(0, |off| bus.ram.load_at(off, size));
+                        p.ram_d_rdata.set(64 * k, 64, v);
+                    }
+                }
+            }
+        }
+        if p.dev_valid.bit(0) {
+            let a = p.dev_addr.value();
+            let size = 1u8 << p.dev_size.value();
+            if p.dev_we.bit(0) {
+                let _ = bus.store(0, a, size, p.dev_wdata.value());
+            } else {
+                let v = bus.load(a, size).unwrap_or(0);
+                p.dev_rdata.set(0, 64, v);
+            }
+            self.refresh_irq();
+        }
+        if self.platform.bus.take_mmio_touched() {
+            self.check_exit();
+        }
+    }
+
+    /// The UART's interrupt line into the PLIC (source UART_IRQ).
+    fn refresh_irq(&mut self) {
+        let irq = self.platform.uart.borrow().irq();
+        if irq != self.uart_irq {
+            self.uart_irq = irq;
+            self.p.irq_in.set(UART_IRQ as usize, 1, irq as u64);
+        }
+    }
+
+    fn check_exit(&mut self) {
+        if self.exit.is_some() {
+            return;
+        }
+        if let Some(code) = self.platform.bus.htif().and_then(|h| h.exit_code()) {
+            self.exit = Some(if code == 0 { RunExit::Pass } else { RunExit::Fail(code) });
+        } else if let Some(e) = self.platform.finisher.borrow().event() {
+            self.exit = Some(match e {
+                FinisherEvent::Pass => RunExit::Pass,
+                FinisherEvent::Fail(c) => RunExit::Fail(u64::from(c)),
+                FinisherEvent::Reset => RunExit::Reset,
+            });
+        }
+    }
+
+    /// Takes console input, forwards HTIF console output, flushes the UART's output.
+    pub fn poll_console(&mut self) {
+        {
+            let mut uart = self.platform.uart.borrow_mut();
+            uart.poll_input();
+            if let Some(htif) = self.platform.bus.htif_mut() {
+                let out = htif.take_console();
+                if !out.is_empty() {
+                    uart.write_console(&out);
+                }
+            }
+            uart.flush();
+        }
+        self.refresh_irq();
+    }
+}
+
+/// Reads instruction bits through the RTL's memory (the platform's bus) for the commit log.
+pub fn bus_of(p: &mut Platform) -> &mut impl Memory {
+    &mut p.bus
+}
