@@ -3,3 +3,18 @@
 //! core in lockstep with dvsim. See `docs/rvgen.md`.
 
 pub mod asm;
+mod build;
+pub mod coverage;
+pub mod handlers;
+pub mod illegal;
+pub mod layout;
+mod pagetable;
+pub mod program;
+pub mod run;
+pub mod setup;
+pub mod strategy;
+mod stream;
+
+pub use build::{Built, Image};
+pub use program::{Config, Features, Item, Program};
+pub use strategy::strategy;
