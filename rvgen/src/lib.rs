@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod handlers;
 pub mod illegal;
 pub mod layout;
+mod listing;
 mod pagetable;
 pub mod program;
 pub mod run;

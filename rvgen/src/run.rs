@@ -2,6 +2,7 @@
 //! vector with the program at 0x8000_0000, optionally writing the commit log.
 
 use crate::build::Image;
+use crate::layout::{frame, m_frame, s_frame};
 use anyhow::Result;
 use dvsim::hart::Hart;
 use dvsim::platform::console::{QueueSource, VecSink};
@@ -39,6 +40,8 @@ pub struct Outcome {
     pub log: Option<String>,
     /// Per hart: mcause, mepc, mtval at the end (what a fail code wants explained).
     pub last_trap: Vec<(u64, u64, u64)>,
+    /// Per hart: traps taken by the M handler and by the S handler (their frames' counters).
+    pub traps: Vec<(u64, u64)>,
 }
 
 pub fn run(image: &Image, opts: &RunOptions) -> Result<Outcome> {
@@ -66,5 +69,8 @@ pub fn run(image: &Image, opts: &RunOptions) -> Result<Outcome> {
         .iter()
         .map(|h| (h.csr(0x342).unwrap_or(0), h.csr(0x341).unwrap_or(0), h.csr(0x343).unwrap_or(0)))
         .collect();
-    Ok(Outcome { exit, retired, log, last_trap })
+    let ram = &m.platform.bus.ram;
+    let count = |f: u64| ram.offset_of(f + frame::COUNT as u64, 8).map_or(0, |o| ram.load_at(o, 8));
+    let traps = (0..opts.harts).map(|h| (count(m_frame(h)), count(s_frame(h)))).collect();
+    Ok(Outcome { exit, retired, log, last_trap, traps })
 }

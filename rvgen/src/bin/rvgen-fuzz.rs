@@ -23,6 +23,7 @@ fn main() -> Result<()> {
     let seed = arg(&args, "--seed", 1)?;
     let harts_arg = arg(&args, "--harts", 0)?;
     let items = arg(&args, "--items", Config::default().max_items as u64)? as usize;
+    let tick = arg(&args, "--tick", RunOptions::default().rounds_per_tick)?;
     let start = Instant::now();
     let mut cov = Coverage::default();
     let mut failures = 0;
@@ -32,7 +33,7 @@ fn main() -> Result<()> {
         let cfg = Config { harts, max_items: items, ..Default::default() };
         let p = Program::generate(s, &cfg);
         let built = p.try_assemble().map_err(anyhow::Error::msg)?;
-        let opts = RunOptions { harts, commit_log: true, ..Default::default() };
+        let opts = RunOptions { harts, commit_log: true, rounds_per_tick: tick, ..Default::default() };
         let o = run(&built.image, &opts)?;
         if o.exit != RunExit::Pass {
             failures += 1;
