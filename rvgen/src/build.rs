@@ -108,8 +108,8 @@ impl Program {
             a.jump(Reg::ZERO, spare);
 
             let (hs, m_vec, s_vec) = handlers::emit(a, harts);
-            for h in 0..harts {
-                a.bind(inits[h]);
+            for (h, &init) in inits.iter().enumerate() {
+                a.bind(init);
                 a.comment(format!("init hart {h}"));
                 a.li(T0, m_frame(h));
                 csrw(a, 0x340, T0);
@@ -173,8 +173,8 @@ impl Program {
             }
             a.align(PAGE);
             let body_start = a.pc();
-            for h in 0..harts {
-                a.bind(streams[h]);
+            for (h, &l) in streams.iter().enumerate() {
+                a.bind(l);
                 let mut s = Stream::new(h, harts, setup, a.pc());
                 s.items(a, stream(h));
                 a.comment("end of stream");

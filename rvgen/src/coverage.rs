@@ -77,7 +77,7 @@ impl Coverage {
                 };
                 self.stream_priv[p] += 1;
             }
-            if (SMC..SMC + 0x1_0000).contains(&pc) && pc % 8 == 0 {
+            if (SMC..SMC + 0x1_0000).contains(&pc) && pc.is_multiple_of(8) {
                 self.smc_executed += 1;
             }
             match op {

@@ -37,7 +37,11 @@ impl Program {
             s.scounteren & 7,
             s.status
         );
-        let _ = writeln!(out, "# mtvec vectored {}, stvec vectored {}, trap bound {}", s.mtvec_vectored, s.stvec_vectored, built.trap_limit);
+        let _ = writeln!(
+            out,
+            "# mtvec vectored {}, stvec vectored {}, trap bound {}",
+            s.mtvec_vectored, s.stvec_vectored, built.trap_limit
+        );
         for (i, (cfg, addr)) in pmp_config(self).iter().enumerate() {
             if cfg & 0x18 != 0 {
                 let _ = writeln!(out, "# pmp{i}: cfg {cfg:#04x} addr {addr:#x}");
@@ -45,10 +49,21 @@ impl Program {
         }
         for h in 0..self.cfg.harts {
             let start = s.harts.get(h).map(|x| s.allowed(x.start));
-            let _ = writeln!(out, "# hart {h}: starts in {start:?}, window {:#x}, s0 {:#x}, sp {:#x}", window(h), s0_value(h), sp_value(h));
+            let _ = writeln!(
+                out,
+                "# hart {h}: starts in {start:?}, window {:#x}, s0 {:#x}, sp {:#x}",
+                window(h),
+                s0_value(h),
+                sp_value(h)
+            );
             for p in (0..WINDOW_PAGES as usize).filter(|_| s.paging != crate::setup::Paging::Bare) {
                 let d = s.data_page(h, p);
-                let _ = writeln!(out, "#   data page {p}: frame {:#x} flags {:#04x} (U: opposite of the body pages)", POOL + u64::from(d.frame) % POOL_FRAMES * PAGE, d.flags);
+                let _ = writeln!(
+                    out,
+                    "#   data page {p}: frame {:#x} flags {:#04x} (U: opposite of the body pages)",
+                    POOL + u64::from(d.frame) % POOL_FRAMES * PAGE,
+                    d.flags
+                );
             }
         }
         out.push_str(&render(&built.lines));

@@ -159,7 +159,7 @@ impl Asm {
     /// Pads with zero bytes up to `addr` (not below the current position).
     pub fn org(&mut self, addr: u64) {
         assert!(addr >= self.pc, "org {addr:#x} is behind the current position {:#x}", self.pc);
-        while self.pc + 4 <= addr && self.pc % 4 == 0 {
+        while self.pc + 4 <= addr && self.pc.is_multiple_of(4) {
             self.i(Insn::Word(0));
         }
         while self.pc < addr {
@@ -169,10 +169,10 @@ impl Asm {
 
     /// Pads with C.NOP/NOP (executable padding) to a multiple of `align` bytes.
     pub fn align(&mut self, align: u64) {
-        if self.pc % 4 != 0 && self.pc % align != 0 {
+        if !self.pc.is_multiple_of(4) && !self.pc.is_multiple_of(align) {
             self.c(CInsn::Nop);
         }
-        while self.pc % align != 0 {
+        while !self.pc.is_multiple_of(align) {
             self.i(Insn::Imm { op: ImmOp::Addi, rd: Reg::ZERO, rs1: Reg::ZERO, imm: 0 });
         }
     }

@@ -105,7 +105,7 @@ impl ImmOp {
 
 ops! {
     BranchOp {
-        Beq = "beq", 0 << 12 | 0x63; Bne = "bne", 1 << 12 | 0x63; Blt = "blt", 4 << 12 | 0x63;
+        Beq = "beq", 0x63; Bne = "bne", 1 << 12 | 0x63; Blt = "blt", 4 << 12 | 0x63;
         Bge = "bge", 5 << 12 | 0x63; Bltu = "bltu", 6 << 12 | 0x63; Bgeu = "bgeu", 7 << 12 | 0x63;
     }
 }
@@ -127,7 +127,7 @@ impl BranchOp {
 
 ops! {
     LoadOp {
-        Lb = "lb", 0 << 12 | 0x03; Lh = "lh", 1 << 12 | 0x03; Lw = "lw", 2 << 12 | 0x03;
+        Lb = "lb", 0x03; Lh = "lh", 1 << 12 | 0x03; Lw = "lw", 2 << 12 | 0x03;
         Ld = "ld", 3 << 12 | 0x03; Lbu = "lbu", 4 << 12 | 0x03; Lhu = "lhu", 5 << 12 | 0x03;
         Lwu = "lwu", 6 << 12 | 0x03;
     }
@@ -141,7 +141,7 @@ impl LoadOp {
 
 ops! {
     StoreOp {
-        Sb = "sb", 0 << 12 | 0x23; Sh = "sh", 1 << 12 | 0x23; Sw = "sw", 2 << 12 | 0x23;
+        Sb = "sb", 0x23; Sh = "sh", 1 << 12 | 0x23; Sw = "sw", 2 << 12 | 0x23;
         Sd = "sd", 3 << 12 | 0x23;
     }
 }
@@ -383,7 +383,7 @@ impl fmt::Display for Insn {
             Imm { op, rd, rs1, imm } => write!(f, "{} {rd}, {rs1}, {imm}", op.text()),
             Reg { op, rd, rs1, rs2 } => write!(f, "{} {rd}, {rs1}, {rs2}", op.text()),
             Fence { fm: 8, pred: 3, succ: 3 } => write!(f, "fence.tso"),
-            Fence { fm, pred, succ } if fm == 0 => write!(f, "fence {}, {}", fence_set(pred), fence_set(succ)),
+            Fence { fm: 0, pred, succ } => write!(f, "fence {}, {}", fence_set(pred), fence_set(succ)),
             Fence { fm, pred, succ } => write!(f, "fence(fm={fm}) {}, {}", fence_set(pred), fence_set(succ)),
             FenceI => write!(f, "fence.i"),
             Ecall => write!(f, "ecall"),
