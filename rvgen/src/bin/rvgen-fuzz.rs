@@ -1,6 +1,8 @@
 //! `make fuzz-gen N=... SEED=... HARTS=...`: generates N programs from consecutive seeds, runs
 //! each on dvsim (with the commit log, for coverage), and prints statistics. A failing seed is
 //! reported with its fail reason and saved as a regression file (docs/rvgen.md).
+//! `rvgen-fuzz --replay FILE [--listing]` runs a regression file instead (and prints its
+//! listing).
 
 use anyhow::{bail, Context, Result};
 use dvsim::platform::RunExit;
@@ -17,8 +19,25 @@ fn arg(args: &[String], name: &str, default: u64) -> Result<u64> {
     }
 }
 
+fn replay(file: &str, listing: bool) -> Result<()> {
+    let p = Program::from_regression(&std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?)?;
+    if listing {
+        print!("{}", p.listing());
+    }
+    let built = p.try_assemble().map_err(anyhow::Error::msg)?;
+    let o = run(&built.image, &RunOptions { harts: p.cfg.harts, ..Default::default() })?;
+    println!("{file}: {:?}; retired per hart {:?}; traps (M, S) per hart {:?}", o.exit, o.retired, o.traps);
+    if o.exit != RunExit::Pass {
+        bail!("the program did not pass");
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--replay") {
+        return replay(args.get(i + 1).context("--replay FILE")?, args.iter().any(|a| a == "--listing"));
+    }
     let n = arg(&args, "--n", 100)?;
     let seed = arg(&args, "--seed", 1)?;
     let harts_arg = arg(&args, "--harts", 0)?;
