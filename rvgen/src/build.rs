@@ -39,6 +39,17 @@ fn csrw_value(a: &mut Asm, n: u16, v: u64) {
     csrw(a, n, T0);
 }
 
+/// xtvec = the vector table (MODE 1) or the handler (MODE 0).
+fn tvec(a: &mut Asm, csr: u16, vectored: bool, table: Label, handler: Label) {
+    if vectored {
+        a.la(T0, table);
+        a.i(Insn::Imm { op: ImmOp::Ori, rd: T0, rs1: T0, imm: 1 });
+    } else {
+        a.la(T0, handler);
+    }
+    csrw(a, csr, T0);
+}
+
 /// pmpcfg bytes and pmpaddr values of the setup's entries plus the grant-all last entry.
 pub fn pmp_config(p: &Program) -> Vec<(u8, u64)> {
     let n = p.cfg.pmp_entries.clamp(1, 16);
@@ -113,22 +124,10 @@ impl Program {
                 a.comment(format!("init hart {h}"));
                 a.li(T0, m_frame(h));
                 csrw(a, 0x340, T0);
-                if setup.mtvec_vectored {
-                    a.la(T0, m_vec);
-                    a.i(Insn::Imm { op: ImmOp::Ori, rd: T0, rs1: T0, imm: 1 });
-                } else {
-                    a.la(T0, hs.m_trap);
-                }
-                csrw(a, 0x305, T0);
+                tvec(a, 0x305, setup.mtvec_vectored, m_vec, hs.m_trap);
                 a.li(T0, s_frame(h));
                 csrw(a, 0x140, T0);
-                if setup.stvec_vectored {
-                    a.la(T0, s_vec);
-                    a.i(Insn::Imm { op: ImmOp::Ori, rd: T0, rs1: T0, imm: 1 });
-                } else {
-                    a.la(T0, hs.s_trap);
-                }
-                csrw(a, 0x105, T0);
+                tvec(a, 0x105, setup.stvec_vectored, s_vec, hs.s_trap);
                 // PMP: addresses first (a locked entry ignores later writes), then the configs.
                 for (i, &(_, addr)) in pmp.iter().enumerate() {
                     csrw_value(a, 0x3b0 + i as u16, addr);

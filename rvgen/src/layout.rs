@@ -12,8 +12,10 @@
 //! | 0x8014_0000 | page tables |
 //! | 0x8020_0000 | data: each hart's window (identity frames) inside a 2 MiB pool of frames that data pages map to; the PMP playground |
 
+use dv_platform::map::{CLINT_BASE, FINISHER_BASE, RAM_BASE};
+
 /// Start of RAM, of the image and of the code (the boot ROM jumps here).
-pub const BASE: u64 = 0x8000_0000;
+pub const BASE: u64 = RAM_BASE;
 pub const CODE_END: u64 = 0x8010_0000;
 pub const SMC: u64 = 0x8010_0000;
 pub const M_FRAMES: u64 = 0x8011_0000;
@@ -44,10 +46,10 @@ pub const HOLE_LOW: u64 = 0x0;
 pub const HOLE_MID: u64 = 0x7000_0000;
 pub const NON_CANONICAL: u64 = 0xa000_0000_0000_0000;
 
-pub const CLINT: u64 = 0x0200_0000;
+pub const CLINT: u64 = CLINT_BASE;
 pub const MTIMECMP: u64 = CLINT + 0x4000;
 pub const MTIME: u64 = CLINT + 0xbff8;
-pub const FINISHER: u64 = 0x0010_0000;
+pub const FINISHER: u64 = FINISHER_BASE;
 pub const PASS: u32 = 0x5555;
 
 /// Trap frame layout (both levels): x1..x31 at 8·i (x2 = the interrupted sp), then these.

@@ -45,6 +45,15 @@ fn reg_ops(muldiv: bool) -> Vec<RegOp> {
     RegOp::ALL.iter().copied().filter(|o| muldiv || !o.is_muldiv()).collect()
 }
 
+/// Compressed offsets are scaled by the access width.
+fn c_scale(wide: bool) -> u8 {
+    if wide {
+        8
+    } else {
+        4
+    }
+}
+
 fn citem() -> S<CItem> {
     let imm6 = -32i8..32;
     prop_oneof![
@@ -61,25 +70,17 @@ fn citem() -> S<CItem> {
         (dst(), (1u8..32).prop_map(Src)).prop_map(|(rd, rs2)| CItem::Mv { rd, rs2 }),
         (dst(), (1u8..32).prop_map(Src)).prop_map(|(rd, rs2)| CItem::Add { rd, rs2 }),
         (dst_c(), (1u16..256).prop_map(|i| i * 4)).prop_map(|(rd, imm)| CItem::Addi4spn { rd, imm }),
-        (any::<bool>(), dst_c(), 0u8..32).prop_map(|(wide, rd, k)| CItem::Load {
-            wide,
-            rd,
-            off: k * if wide { 8 } else { 4 }
-        }),
-        (any::<bool>(), src(), 0u8..32).prop_map(|(wide, rs2, k)| CItem::Store {
-            wide,
-            rs2,
-            off: k * if wide { 8 } else { 4 }
-        }),
+        (any::<bool>(), dst_c(), 0u8..32).prop_map(|(wide, rd, k)| CItem::Load { wide, rd, off: k * c_scale(wide) }),
+        (any::<bool>(), src(), 0u8..32).prop_map(|(wide, rs2, k)| CItem::Store { wide, rs2, off: k * c_scale(wide) }),
         (any::<bool>(), dst(), 0u16..64).prop_map(|(wide, rd, k)| CItem::LoadSp {
             wide,
             rd,
-            off: k * if wide { 8 } else { 4 }
+            off: k * u16::from(c_scale(wide))
         }),
         (any::<bool>(), src(), 0u16..64).prop_map(|(wide, rs2, k)| CItem::StoreSp {
             wide,
             rs2,
-            off: k * if wide { 8 } else { 4 }
+            off: k * u16::from(c_scale(wide))
         }),
     ]
     .boxed()

@@ -387,47 +387,38 @@ pub fn citem_insn(c: CItem) -> (CInsn, Insn) {
             let imm = u32::from(imm) & 0x3fc;
             (C::Addi4spn { rd: rd.reg(), imm }, ii(ImmOp::Addi, rd.reg(), Reg::SP, imm as i32))
         }
-        CItem::Load { wide, rd, off } => {
-            let (rd, rs1) = (rd.reg(), Reg::S0);
-            if wide {
-                let off = u32::from(off) & 0xf8;
-                (C::Ld { rd, rs1, off }, Insn::Load { op: LoadOp::Ld, rd, rs1, off: off as i32 })
-            } else {
-                let off = u32::from(off) & 0x7c;
-                (C::Lw { rd, rs1, off }, Insn::Load { op: LoadOp::Lw, rd, rs1, off: off as i32 })
-            }
-        }
-        CItem::Store { wide, rs2, off } => {
-            let (rs2, rs1) = (rs2.reg_c(), Reg::S0);
-            if wide {
-                let off = u32::from(off) & 0xf8;
-                (C::Sd { rs2, rs1, off }, Insn::Store { op: StoreOp::Sd, rs2, rs1, off: off as i32 })
-            } else {
-                let off = u32::from(off) & 0x7c;
-                (C::Sw { rs2, rs1, off }, Insn::Store { op: StoreOp::Sw, rs2, rs1, off: off as i32 })
-            }
-        }
-        CItem::LoadSp { wide, rd, off } => {
-            let rd = rd.reg();
-            if wide {
-                let off = u32::from(off) & 0x1f8;
-                (C::Ldsp { rd, off }, Insn::Load { op: LoadOp::Ld, rd, rs1: Reg::SP, off: off as i32 })
-            } else {
-                let off = u32::from(off) & 0xfc;
-                (C::Lwsp { rd, off }, Insn::Load { op: LoadOp::Lw, rd, rs1: Reg::SP, off: off as i32 })
-            }
-        }
-        CItem::StoreSp { wide, rs2, off } => {
-            let rs2 = rs2.reg();
-            if wide {
-                let off = u32::from(off) & 0x1f8;
-                (C::Sdsp { rs2, off }, Insn::Store { op: StoreOp::Sd, rs2, rs1: Reg::SP, off: off as i32 })
-            } else {
-                let off = u32::from(off) & 0xfc;
-                (C::Swsp { rs2, off }, Insn::Store { op: StoreOp::Sw, rs2, rs1: Reg::SP, off: off as i32 })
-            }
-        }
+        CItem::Load { wide, rd, off } => c_mem(false, wide, rd.reg(), Reg::S0, u32::from(off)),
+        CItem::Store { wide, rs2, off } => c_mem(true, wide, rs2.reg_c(), Reg::S0, u32::from(off)),
+        CItem::LoadSp { wide, rd, off } => c_mem(false, wide, rd.reg(), Reg::SP, u32::from(off)),
+        CItem::StoreSp { wide, rs2, off } => c_mem(true, wide, rs2.reg(), Reg::SP, u32::from(off)),
     }
+}
+
+/// A compressed load/store relative to s0 (C.LW/LD/SW/SD) or sp (the *SP forms), with the
+/// offset masked to what the format holds, and its 32-bit equivalent.
+fn c_mem(store: bool, wide: bool, reg: Reg, base: Reg, off: u32) -> (CInsn, Insn) {
+    use CInsn as C;
+    let sp = base == Reg::SP;
+    // Offsets: 5 bits (s0) or 6 bits (sp) scaled by the width; the product is also the mask.
+    let mask = if sp { 0x3f } else { 0x1f } * if wide { 8 } else { 4 };
+    let off = off & mask;
+    let c = match (store, wide, sp) {
+        (false, false, false) => C::Lw { rd: reg, rs1: base, off },
+        (false, true, false) => C::Ld { rd: reg, rs1: base, off },
+        (true, false, false) => C::Sw { rs2: reg, rs1: base, off },
+        (true, true, false) => C::Sd { rs2: reg, rs1: base, off },
+        (false, false, true) => C::Lwsp { rd: reg, off },
+        (false, true, true) => C::Ldsp { rd: reg, off },
+        (true, false, true) => C::Swsp { rs2: reg, off },
+        (true, true, true) => C::Sdsp { rs2: reg, off },
+    };
+    let full = match (store, wide) {
+        (false, w) => Insn::Load { op: if w { LoadOp::Ld } else { LoadOp::Lw }, rd: reg, rs1: base, off: off as i32 },
+        (true, w) => {
+            Insn::Store { op: if w { StoreOp::Sd } else { StoreOp::Sw }, rs2: reg, rs1: base, off: off as i32 }
+        }
+    };
+    (c, full)
 }
 
 fn citem(a: &mut Asm, c: CItem) {

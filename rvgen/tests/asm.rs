@@ -378,22 +378,8 @@ fn labels_and_relaxation() {
     let word = |at: usize| u32::from_le_bytes(out.bytes[at..at + 4].try_into().unwrap());
     let half = |at: usize| u32::from(u16::from_le_bytes(out.bytes[at..at + 2].try_into().unwrap()));
     let sym = |a: u64| a - 0x8000_0000;
-    let fwd_at = out
-        .lines
-        .iter()
-        .find_map(|l| match l {
-            Line::Label { name, addr } if name == "L1" => Some(*addr),
-            _ => None,
-        })
-        .unwrap();
-    let far_at = out
-        .lines
-        .iter()
-        .find_map(|l| match l {
-            Line::Label { name, addr } if name == "L2" => Some(*addr),
-            _ => None,
-        })
-        .unwrap();
+    let label = |n: &str| out.symbols.iter().find(|(name, _)| name == n).unwrap().1;
+    let (fwd_at, far_at) = (label("L1"), label("L2"));
     // 0: c.beqz a0, fwd
     let d = decode(half(0));
     assert_eq!((d.op, d.imm as i64), (Op::Beq, sym(fwd_at) as i64));

@@ -133,9 +133,14 @@ ops! {
     }
 }
 
+/// The access width in bytes of a load/store encoding (funct3 bits 1:0).
+fn width(code: u32) -> u32 {
+    1 << ((code >> 12) & 3)
+}
+
 impl LoadOp {
     pub fn size(self) -> u32 {
-        1 << ((self.code() >> 12) & 3)
+        width(self.code())
     }
 }
 
@@ -148,7 +153,7 @@ ops! {
 
 impl StoreOp {
     pub fn size(self) -> u32 {
-        1 << ((self.code() >> 12) & 3)
+        width(self.code())
     }
 }
 
