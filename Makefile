@@ -108,6 +108,6 @@ bench-exits: setup
 N ?= 1000
 SEED ?= 1
 HARTS ?= 0
-ITEMS ?= 40
+ITEMS ?= 80
 fuzz-gen:
 	$(CARGO) run --release --quiet -p rvgen --bin rvgen-fuzz -- --n $(N) --seed $(SEED) --harts $(HARTS) --items $(ITEMS)

@@ -33,7 +33,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { harts: 1, max_items: 40, max_depth: 2, pmp_entries: 16, features: Features::default(), h_ext: false }
+        Config { harts: 1, max_items: 80, max_depth: 2, pmp_entries: 16, features: Features::default(), h_ext: false }
     }
 }
 

@@ -2,7 +2,8 @@
 //! each on dvsim (with the commit log, for coverage), and prints statistics. A failing seed is
 //! reported with its fail reason and saved as a regression file (docs/rvgen.md).
 //! `rvgen-fuzz --replay FILE [--listing]` runs a regression file instead (and prints its
-//! listing).
+//! listing); `--emit DIR` also writes each program as `DIR/SEED.bin` (the flat image for
+//! 0x8000_0000), `.lst` (listing) and `.json` (regression file), for the RTL testbench.
 
 use anyhow::{bail, Context, Result};
 use dvsim::platform::RunExit;
@@ -43,6 +44,10 @@ fn main() -> Result<()> {
     let harts_arg = arg(&args, "--harts", 0)?;
     let items = arg(&args, "--items", Config::default().max_items as u64)? as usize;
     let tick = arg(&args, "--tick", RunOptions::default().rounds_per_tick)?;
+    let emit = args.iter().position(|a| a == "--emit").and_then(|i| args.get(i + 1)).map(std::path::PathBuf::from);
+    if let Some(dir) = &emit {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let start = Instant::now();
     let mut cov = Coverage::default();
     let mut failures = 0;
@@ -52,6 +57,11 @@ fn main() -> Result<()> {
         let cfg = Config { harts, max_items: items, ..Default::default() };
         let p = Program::generate(s, &cfg);
         let built = p.try_assemble().map_err(anyhow::Error::msg)?;
+        if let Some(dir) = &emit {
+            std::fs::write(dir.join(format!("{s}.bin")), &built.image.bytes)?;
+            std::fs::write(dir.join(format!("{s}.lst")), p.listing())?;
+            std::fs::write(dir.join(format!("{s}.json")), p.to_regression(Some(s), "rvgen-fuzz --emit")?)?;
+        }
         let opts = RunOptions { harts, commit_log: true, rounds_per_tick: tick, ..Default::default() };
         let o = run(&built.image, &opts)?;
         if o.exit != RunExit::Pass {
