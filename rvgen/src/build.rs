@@ -174,7 +174,7 @@ impl Program {
             let body_start = a.pc();
             for (h, &l) in streams.iter().enumerate() {
                 a.bind(l);
-                let mut s = Stream::new(h, harts, setup, a.pc());
+                let mut s = Stream::new(h, harts, setup, a.pc(), cfg.features.compressed);
                 s.items(a, stream(h));
                 a.comment("end of stream");
                 a.li(Reg::A7, svc::FINISH);

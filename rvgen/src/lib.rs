@@ -14,7 +14,7 @@ pub mod program;
 pub mod run;
 pub mod setup;
 pub mod strategy;
-mod stream;
+pub mod stream;
 
 pub use build::{Built, Image};
 pub use program::{Config, Features, Item, Program};

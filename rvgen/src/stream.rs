@@ -20,14 +20,34 @@ pub struct Stream<'a> {
     pub setup: &'a Setup,
     /// Start of this hart's stream code (a `Target::Code` load reads from here).
     pub code: u64,
+    /// RVC allowed (`Features::compressed`): without it every item uses 32-bit encodings.
+    pub rvc: bool,
     loop_depth: usize,
     in_call: bool,
     serial: usize,
 }
 
 impl<'a> Stream<'a> {
-    pub fn new(hart: usize, harts: usize, setup: &'a Setup, code: u64) -> Self {
-        Stream { hart, harts, setup, code, loop_depth: 0, in_call: false, serial: 0 }
+    pub fn new(hart: usize, harts: usize, setup: &'a Setup, code: u64, rvc: bool) -> Self {
+        Stream { hart, harts, setup, code, rvc, loop_depth: 0, in_call: false, serial: 0 }
+    }
+
+    /// A jump to `l` through `tmp` (C.JR/C.JALR with RVC, else JALR).
+    fn jump_reg(&self, a: &mut Asm, link: Reg, tmp: Reg, l: Label) {
+        a.la(tmp, l);
+        match (self.rvc, link) {
+            (true, Reg::ZERO) => a.c(CInsn::Jr { rs1: tmp }),
+            (true, Reg::RA) => a.c(CInsn::Jalr { rs1: tmp }),
+            _ => a.i(Insn::Jalr { rd: link, rs1: tmp, off: 0 }),
+        }
+    }
+
+    fn short_jump(&self, a: &mut Asm, l: Label) {
+        if self.rvc {
+            a.c_jump(l)
+        } else {
+            a.jump(Reg::ZERO, l)
+        }
     }
 
     pub fn items(&mut self, a: &mut Asm, items: &[Item]) {
@@ -97,7 +117,14 @@ impl<'a> Stream<'a> {
                 let (rd, imm20) = (rd.reg(), imm20 & 0xfffff);
                 a.i(if auipc { Insn::Auipc { rd, imm20 } } else { Insn::Lui { rd, imm20 } })
             }
-            Item::Compressed(c) => citem(a, c),
+            Item::Compressed(c) => {
+                let (c, full) = citem_insn(c);
+                if self.rvc {
+                    a.c_or(c, full)
+                } else {
+                    a.i(full)
+                }
+            }
             Item::Load { op, rd, at } => {
                 // mtime is read whole: other widths are the device's choice, not the ISA's.
                 let op = if matches!(at, Addr::Abs { target: Target::Mtime, .. }) { LoadOp::Ld } else { op };
@@ -129,7 +156,7 @@ impl<'a> Stream<'a> {
                 let skip = a.label();
                 let (r1, r2) = (rs1.reg(), rs2.reg());
                 let eq = matches!(op, BranchOp::Beq | BranchOp::Bne);
-                if compressed && eq && is_prime(r1) && r2 == Reg::ZERO {
+                if self.rvc && compressed && eq && is_prime(r1) && r2 == Reg::ZERO {
                     a.c_branch_zero(op == BranchOp::Beq, r1, skip);
                 } else {
                     a.branch(op, r1, r2, skip);
@@ -157,12 +184,9 @@ impl<'a> Stream<'a> {
                 let link = link.map_or(Reg::ZERO, Dst::reg);
                 match kind {
                     JumpKind::Jal => a.jump(link, over),
-                    JumpKind::CJ => a.c_jump(over),
+                    JumpKind::CJ => self.short_jump(a, over),
                     JumpKind::Jalr => a.far_jalr(link, tmp.reg(), over),
-                    JumpKind::CJr => {
-                        a.la(tmp.reg(), over);
-                        a.c(CInsn::Jr { rs1: tmp.reg() });
-                    }
+                    JumpKind::CJr => self.jump_reg(a, Reg::ZERO, tmp.reg(), over),
                 }
                 a.comment("skipped (never executed)");
                 let (d, c) = (self.loop_depth, self.in_call);
@@ -180,17 +204,14 @@ impl<'a> Stream<'a> {
                 match kind {
                     CallKind::Jal => a.jump(Reg::RA, func),
                     CallKind::Jalr => a.far_jalr(Reg::RA, tmp.reg(), func),
-                    CallKind::CJalr => {
-                        a.la(tmp.reg(), func);
-                        a.c(CInsn::Jalr { rs1: tmp.reg() });
-                    }
+                    CallKind::CJalr => self.jump_reg(a, Reg::RA, tmp.reg(), func),
                 }
-                a.c_jump(after);
+                self.short_jump(a, after);
                 a.bind(func);
                 self.in_call = true;
                 self.items(a, body);
                 self.in_call = false;
-                if c_ret {
+                if c_ret && self.rvc {
                     a.c(CInsn::Jr { rs1: Reg::RA });
                 } else {
                     a.i(Insn::Jalr { rd: Reg::ZERO, rs1: Reg::RA, off: 0 });
@@ -200,13 +221,13 @@ impl<'a> Stream<'a> {
             Item::Csr(c) => self.csr(a, c),
             Item::Ecall => self.ecall(a, svc::NOP, 0),
             Item::Ebreak { compressed } => {
-                if compressed {
+                if compressed && self.rvc {
                     a.c(CInsn::Ebreak)
                 } else {
                     a.i(Insn::Ebreak)
                 }
             }
-            Item::Illegal { word } => illegal(a, word),
+            Item::Illegal { word } => illegal(a, word, self.rvc),
             Item::Fence { tso, pred, succ } => {
                 a.i(if tso { Insn::Fence { fm: 8, pred: 3, succ: 3 } } else { Insn::Fence { fm: 0, pred, succ } })
             }
@@ -236,7 +257,7 @@ impl<'a> Stream<'a> {
                 }
                 let at = smc_page(self.hart) + (u64::from(slot) % SMC_SLOTS) * 8;
                 a.li(t, at);
-                a.li(t2, u64::from(smc_word(insn)));
+                a.li(t2, u64::from(smc_word(insn, self.rvc)));
                 a.i(Insn::Store { op: StoreOp::Sw, rs2: t2, rs1: t, off: 0 });
                 a.i(Insn::FenceI);
                 a.i(Insn::Jalr { rd: Reg::T0, rs1: t, off: 0 });
@@ -315,14 +336,18 @@ impl<'a> Stream<'a> {
     }
 }
 
-/// An illegal instruction; a word that is not illegal (hand-edited) becomes the all-zero parcel.
-fn illegal(a: &mut Asm, word: u32) {
+/// An opcode no implementation here decodes (custom-2): the illegal instruction used when the
+/// item's own word is not one (hand-edited), or is 16 bits long without RVC.
+pub const ILLEGAL32: u32 = 0x0000_005b;
+
+/// An illegal instruction: the item's word when it is one.
+fn illegal(a: &mut Asm, word: u32, rvc: bool) {
     if word & 3 == 3 && is_illegal32(word) {
         a.i(Insn::Word(word));
-    } else if word & 3 != 3 && is_illegal16(word as u16) {
+    } else if rvc && word & 3 != 3 && is_illegal16(word as u16) {
         a.c(CInsn::Half(word as u16));
     } else {
-        a.c(CInsn::Half(0));
+        a.i(Insn::Word(ILLEGAL32));
     }
 }
 
@@ -421,13 +446,8 @@ fn c_mem(store: bool, wide: bool, reg: Reg, base: Reg, off: u32) -> (CInsn, Insn
     (c, full)
 }
 
-fn citem(a: &mut Asm, c: CItem) {
-    let (c, full) = citem_insn(c);
-    a.c_or(c, full);
-}
-
 /// The word a self-modifying-code item stores (a compressed instruction is followed by C.NOP).
-pub fn smc_word(insn: SmcInsn) -> u32 {
+pub fn smc_word(insn: SmcInsn, rvc: bool) -> u32 {
     match insn {
         SmcInsn::Alu { op, rd, rs1, rs2 } => Insn::Reg { op, rd: rd.reg(), rs1: rs1.reg(), rs2: rs2.reg() }.encode(),
         SmcInsn::Imm { op, rd, rs1, imm } => {
@@ -436,14 +456,14 @@ pub fn smc_word(insn: SmcInsn) -> u32 {
         }
         SmcInsn::C(c) => {
             let (ci, full) = citem_insn(c);
-            if ci.valid() {
+            if rvc && ci.valid() {
                 u32::from(ci.encode()) | u32::from(CInsn::Nop.encode()) << 16
             } else {
                 full.encode()
             }
         }
         SmcInsn::Illegal(w) if w & 3 == 3 && is_illegal32(w) => w,
-        SmcInsn::Illegal(_) => 0,
+        SmcInsn::Illegal(_) => ILLEGAL32,
         SmcInsn::Ebreak => Insn::Ebreak.encode(),
     }
 }

@@ -195,3 +195,72 @@ fn csr_lists() {
     let tree = strategy(&Config::default()).new_tree(&mut runner(5, 1)).unwrap();
     let _ = tree.current();
 }
+
+fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
+    for it in items {
+        out.push(it);
+        match it {
+            Item::Branch { body, .. } | Item::Loop { body, .. } | Item::Call { body, .. } => walk(body, out),
+            Item::Jump { skipped, .. } => walk(skipped, out),
+            _ => {}
+        }
+    }
+}
+
+/// Each feature switched off removes its items (without RVC, every instruction of the
+/// program is 32 bits wide), and the programs still pass.
+#[test]
+fn features_switch_off() {
+    type Off = fn(&mut Features);
+    type Uses = fn(&Item) -> bool;
+    let cases: [(&str, Off, Uses); 12] = [
+        ("compressed", |f| f.compressed = false, |i| matches!(i, Item::Compressed(_))),
+        (
+            "muldiv",
+            |f| f.muldiv = false,
+            |i| matches!(i, Item::MulDiv { .. }) || matches!(i, Item::Alu { op, .. } if op.is_muldiv()),
+        ),
+        ("memory", |f| f.memory = false, |i| matches!(i, Item::Load { .. } | Item::Store { .. })),
+        ("atomics", |f| f.atomics = false, |i| matches!(i, Item::Amo { .. } | Item::LrSc { .. })),
+        (
+            "control",
+            |f| f.control = false,
+            |i| matches!(i, Item::Branch { .. } | Item::Loop { .. } | Item::Jump { .. } | Item::Call { .. }),
+        ),
+        ("csr", |f| f.csr = false, |i| matches!(i, Item::Csr(_))),
+        (
+            "interrupts",
+            |f| f.interrupts = false,
+            |i| matches!(i, Item::Timer { .. } | Item::SoftIrq { .. } | Item::SetSip { .. }),
+        ),
+        ("privilege", |f| f.privilege = false, |i| matches!(i, Item::Priv { .. })),
+        ("smc", |f| f.smc = false, |i| matches!(i, Item::Smc { .. })),
+        (
+            "exceptions",
+            |f| f.exceptions = false,
+            |i| matches!(i, Item::Ecall | Item::Ebreak { .. } | Item::Illegal { .. }),
+        ),
+        ("fences", |f| f.fences = false, |i| matches!(i, Item::Fence { .. } | Item::FenceI | Item::SfenceVma { .. })),
+        ("wfi", |f| f.wfi = false, |i| matches!(i, Item::Wfi { .. })),
+    ];
+    for (k, (name, off, uses)) in cases.iter().enumerate() {
+        let mut cfg = Config { harts: 1 + k % 2, ..Default::default() };
+        off(&mut cfg.features);
+        for seed in 0..12 {
+            let p = Program::generate(500 + seed, &cfg);
+            let mut all = Vec::new();
+            p.streams.iter().for_each(|s| walk(s, &mut all));
+            assert!(!all.iter().any(|i| uses(i)), "{name} off but used: {}", p.listing());
+            let built = p.try_assemble().unwrap();
+            if *name == "compressed" {
+                assert!(built
+                    .lines
+                    .iter()
+                    .all(|l| !matches!(l, rvgen::asm::Line::Insn { insn: rvgen::asm::Any::C(_), .. })));
+            }
+            let (o, _) = exec(&p, 100, false);
+            assert_eq!(o.exit, RunExit::Pass, "{name} off, seed {seed}: {}", describe(&o));
+        }
+    }
+    assert!(rvgen::illegal::is_illegal32(rvgen::stream::ILLEGAL32));
+}
