@@ -37,8 +37,10 @@ impl Default for Config {
     }
 }
 
-/// Item families that can be switched off (all on by default).
+/// Item families that can be switched off (all on by default; a regression file that lacks a
+/// flag gets its default).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Features {
     pub compressed: bool,
     pub muldiv: bool,
@@ -55,6 +57,9 @@ pub struct Features {
     pub smc: bool,
     pub paging: bool,
     pub pmp: bool,
+    /// Accesses to misa and mideleg, whose values show dvsim's H and DV-Ext bits: switch off
+    /// for a core without H as long as dvsim cannot hide them.
+    pub h_visible: bool,
 }
 
 impl Default for Features {
@@ -74,6 +79,7 @@ impl Default for Features {
             smc: true,
             paging: true,
             pmp: true,
+            h_visible: true,
         }
     }
 }

@@ -115,18 +115,21 @@ fn amo_at() -> S<AmoAt> {
     (page, 0u8..8, misalign).prop_map(|(page, slot, misalign)| AmoAt { page, slot, misalign }).boxed()
 }
 
-fn csr_item(harts_priv: bool) -> S<CsrItem> {
-    let reads = &[CsrOp::Rs, CsrOp::Rc, CsrOp::Rsi, CsrOp::Rci][..];
+fn csr_item(f: &Features) -> S<CsrItem> {
+    // misa and mideleg show dvsim's H and DV-Ext bits (Features::h_visible).
+    let reads: Vec<ReadCsr> = ReadCsr::ALL
+        .iter()
+        .copied()
+        .filter(|c| f.h_visible || !matches!(c, ReadCsr::Misa | ReadCsr::Mideleg))
+        .collect();
+    let writes: Vec<WriteCsr> =
+        WriteCsr::ALL.iter().copied().filter(|c| f.h_visible || *c != WriteCsr::Mideleg).collect();
+    let read_ops = &[CsrOp::Rs, CsrOp::Rc, CsrOp::Rsi, CsrOp::Rci][..];
     let mut v: Vec<(u32, S<CsrItem>)> = vec![
-        (
-            6,
-            (select(ReadCsr::ALL), select(reads), dst())
-                .prop_map(|(csr, op, rd)| CsrItem::Read { csr, op, rd })
-                .boxed(),
-        ),
+        (6, (select(reads), select(read_ops), dst()).prop_map(|(csr, op, rd)| CsrItem::Read { csr, op, rd }).boxed()),
         (
             5,
-            (select(WriteCsr::ALL), select(CsrOp::ALL), dst(), any::<u64>())
+            (select(writes), select(CsrOp::ALL), dst(), any::<u64>())
                 .prop_map(|(csr, op, rd, value)| CsrItem::Write { csr, op, rd, value })
                 .boxed(),
         ),
@@ -166,7 +169,7 @@ fn csr_item(harts_priv: bool) -> S<CsrItem> {
                 .boxed(),
         ),
     ];
-    if harts_priv {
+    if f.privilege {
         v.push((
             1,
             (
@@ -279,7 +282,7 @@ fn leaf(cfg: &Config) -> S<Item> {
                 })
                 .boxed(),
         ),
-        (on(f.csr, 6), csr_item(f.privilege).prop_map(Item::Csr).boxed()),
+        (on(f.csr, 6), csr_item(f).prop_map(Item::Csr).boxed()),
         (on(f.exceptions, 1), Just(Item::Ecall).boxed()),
         (on(f.exceptions, 1), any::<bool>().prop_map(|compressed| Item::Ebreak { compressed }).boxed()),
         (on(f.exceptions, 2), illegal_word().prop_map(|word| Item::Illegal { word }).boxed()),
