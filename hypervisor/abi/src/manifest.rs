@@ -25,6 +25,9 @@ pub struct VmEntry<'a> {
     pub args: &'a str,
 }
 
+/// The manifest's file name in a VM bundle.
+pub const MANIFEST: &str = "vms.conf";
+
 pub const MAX_VCPUS: u32 = 8;
 pub const DEFAULT_MEM_MIB: u32 = 64;
 
