@@ -1,6 +1,8 @@
 //! `vms.conf`, the VM bundle's manifest (docs/hypervisor.md, "Boot and the VM bundle"): one VM
 //! process per line, `name hv=<file> guest=<file> [mode=duvisor|kvm] [vcpus=N] [mem=MiB]
-//! [args="..."]`, `#` comments. Parsed without allocation: entries borrow the text.
+//! [args="..."]`, `#` comments, at most [`MAX_LINE`] bytes per VM line. Parsed without
+//! allocation: entries borrow the text. The packer, the control plane and the hypervisor all
+//! parse with [`entries`], so they agree on every line.
 
 use core::fmt;
 
@@ -27,6 +29,14 @@ pub struct VmEntry<'a> {
 
 /// The manifest's file name in a VM bundle.
 pub const MANIFEST: &str = "vms.conf";
+
+/// The longest line that defines a VM, in bytes, without the whitespace around it (comment
+/// included: the control plane hands the whole trimmed line to the hypervisor, whose `ARGS`
+/// buffer has this size). Longer VM lines are an error ([`LINE_TOO_LONG`]) for every reader,
+/// never cut. Lines holding only a comment may be longer.
+pub const MAX_LINE: usize = 512;
+/// The error for a VM line over [`MAX_LINE`] bytes.
+pub const LINE_TOO_LONG: &str = "longer than 512 bytes";
 
 pub const MAX_VCPUS: u32 = 8;
 pub const DEFAULT_MEM_MIB: u32 = 64;
@@ -86,6 +96,9 @@ fn parse_line(line: &str, n: usize) -> Result<Option<VmEntry<'_>>, ManifestError
         return Ok(None);
     }
     let err = |what, near| ManifestError { line: n, what, near };
+    if line.trim().len() > MAX_LINE {
+        return Err(err(LINE_TOO_LONG, text.split_whitespace().next().unwrap_or(text)));
+    }
     let mut words = Words { rest: text };
     let name = match words.next() {
         Some(Ok((name, None))) => name,
@@ -158,10 +171,26 @@ mod tests {
             ("a hv=x guest=y flag", "expected key=value"),
             ("hv=x guest=y", "a line starts with the VM name"),
             ("a hv=x guest=y mem=0", "mem is 1..=4096 (MiB)"),
+            (&std::format!("long hv=x guest=y args=\"{}\" mode=kvm", "x".repeat(MAX_LINE)), LINE_TOO_LONG),
+            (&std::format!("long hv=x guest=y # {}", "x".repeat(MAX_LINE)), LINE_TOO_LONG),
         ] {
             let full = std::format!("ok hv=a guest=b\n{text}\n");
             let e = entries(&full).find_map(|r| r.err()).unwrap();
             assert_eq!((e.line, e.what), (2, what), "{text}");
         }
+    }
+
+    #[test]
+    fn vm_lines_up_to_the_limit_parse() {
+        assert!(LINE_TOO_LONG.contains(&std::format!("{MAX_LINE}")));
+        let head = "a hv=x guest=y args=\"";
+        let fits = std::format!("  {head}{}\"  ", "x".repeat(MAX_LINE - head.len() - 1));
+        assert_eq!(fits.trim().len(), MAX_LINE);
+        assert_eq!(entries(&fits).next().unwrap().unwrap().args.len(), MAX_LINE - head.len() - 1);
+        let over = std::format!("{head}{}\"", "x".repeat(MAX_LINE - head.len()));
+        let e = entries(&over).next().unwrap().unwrap_err();
+        assert_eq!((e.what, e.near), (LINE_TOO_LONG, "a"), "named by its first word");
+        let comment = std::format!("# {}\na hv=x guest=y", "x".repeat(2 * MAX_LINE));
+        assert_eq!(entries(&comment).collect::<Vec<_>>().len(), 1, "a long comment line is fine");
     }
 }

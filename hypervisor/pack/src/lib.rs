@@ -97,6 +97,10 @@ mod tests {
             ("a hv=hv.elf guest=missing.bin\n", "guest=missing.bin is not among"),
             ("a hv=hv.elf guest=g.bin vcpus=0\n", "line 1: vcpus"),
             ("# nothing\n", "lists no VM"),
+            (
+                &format!("a hv=hv.elf guest=g.bin args=\"{}\"\n", "x".repeat(600)),
+                "vms.conf line 1: longer than 512 bytes (near `a`)",
+            ),
         ] {
             let e = pack(conf, &files()).unwrap_err().to_string();
             assert!(e.contains(want), "{conf}: {e}");

@@ -79,9 +79,12 @@ fn faults_kill_only_their_vm() {
                 badload hv=cpfault guest=g.bin args=\"load\"\n\
                 broken hv=g.bin guest=g.bin\n\
                 missing hv=nothere guest=g.bin\n\
-                oops hv=cpfault guest=g.bin color=red\n";
+                oops hv=cpfault guest=g.bin color=red\n"
+        .to_string()
+        // Over the 512-byte line limit with a key past it: skipped whole, never cut.
+        + &format!("long hv=cpfault guest=g.bin args=\"spin {}\" mode=kvm\n", "x".repeat(600));
     // Written unchecked: dv-pack itself rejects the malformed lines the kernel must survive.
-    let bundle = dv_pack::write_archive(conf, &files(&images, &["cptest", "cpfault"])).expect("archive");
+    let bundle = dv_pack::write_archive(&conf, &files(&images, &["cptest", "cpfault"])).expect("archive");
     for harts in [1, 4] {
         let (exit, console) = boot(&images, bundle.clone(), harts);
         assert_eq!(exit, RunExit::Fail(1), "{harts} harts: a killed or skipped VM is a failure:\n{console}");
@@ -94,6 +97,7 @@ fn faults_kill_only_their_vm() {
                 "vm broken: skipped: not a valid ELF file",
                 "vm missing: skipped: hypervisor file not in the bundle",
                 "vms.conf line 8: unknown key (near `color`): skipped",
+                "vms.conf line 9: longer than 512 bytes (near `long`): skipped",
                 "cptest duvisor: PASS",
                 "cptest kvm: PASS",
                 "cpfault: spun",
