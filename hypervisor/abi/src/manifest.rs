@@ -1,8 +1,8 @@
 //! `vms.conf`, the VM bundle's manifest (docs/hypervisor.md, "Boot and the VM bundle"): one VM
 //! process per line, `name hv=<file> guest=<file> [mode=duvisor|kvm] [vcpus=N] [mem=MiB]
-//! [args="..."]`, `#` comments, at most [`MAX_LINE`] bytes per VM line. Parsed without
-//! allocation: entries borrow the text. The packer, the control plane and the hypervisor all
-//! parse with [`entries`], so they agree on every line.
+//! [args="..."]`, `#` comments (outside quotes), at most [`MAX_LINE`] bytes per VM line. Parsed
+//! without allocation: entries borrow the text. The packer, the control plane and the hypervisor
+//! all parse with [`entries`], so they agree on every line.
 
 use core::fmt;
 
@@ -90,8 +90,22 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
+/// `line` up to its comment: the first `#` outside double quotes (a quoted value such as
+/// `args="--title #1"` may hold one).
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
 fn parse_line(line: &str, n: usize) -> Result<Option<VmEntry<'_>>, ManifestError<'_>> {
-    let text = line.split('#').next().unwrap_or("").trim();
+    let text = strip_comment(line).trim();
     if text.is_empty() {
         return Ok(None);
     }
@@ -157,6 +171,17 @@ mod tests {
         assert_eq!((v[1].mode, v[1].vcpus, v[1].mem_mib), (Mode::Kvm, 4, 16));
         assert_eq!(v[1].args, "--bench mmio --n 10");
         assert_eq!(v[1].guest, "g.bin");
+    }
+
+    #[test]
+    fn a_hash_inside_quotes_is_not_a_comment() {
+        let text = "a hv=x guest=y args=\"--title #1 --n 2\" mode=kvm # the comment \"quoted\"\n";
+        let e = entries(text).next().unwrap().unwrap();
+        assert_eq!((e.args, e.mode), ("--title #1 --n 2", Mode::Kvm));
+        let e = entries("a hv=x guest=y#comment\n").next().unwrap().unwrap();
+        assert_eq!(e.guest, "y");
+        let open = entries("a hv=x guest=y args=\"# still open\n").next().unwrap().unwrap_err();
+        assert_eq!(open.what, "unterminated quote");
     }
 
     #[test]
