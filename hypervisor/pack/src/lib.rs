@@ -14,8 +14,10 @@ pub fn pack(conf: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     for e in manifest::entries(conf) {
         let e = e.map_err(|e| anyhow::anyhow!("{e}"))?;
         for (what, name) in [("hv", e.hv), ("guest", e.guest)] {
-            if !files.iter().any(|(n, _)| n == name) {
-                bail!("vm {}: {what}={name} is not among the bundle's files", e.name);
+            match files.iter().find(|(n, _)| n == name) {
+                None => bail!("vm {}: {what}={name} is not among the bundle's files", e.name),
+                Some((_, data)) if data.is_empty() => bail!("vm {}: {what}={name} is empty", e.name),
+                Some(_) => {}
             }
         }
         count += 1;
@@ -105,6 +107,10 @@ mod tests {
             let e = pack(conf, &files()).unwrap_err().to_string();
             assert!(e.contains(want), "{conf}: {e}");
         }
+        let mut empty = files();
+        empty[1].1.clear();
+        let e = pack("a hv=hv.elf guest=g.bin\n", &empty).unwrap_err().to_string();
+        assert_eq!(e, "vm a: guest=g.bin is empty");
         let mut dup = files();
         dup.push(("g.bin".into(), vec![]));
         assert!(pack("a hv=hv.elf guest=g.bin\n", &dup).unwrap_err().to_string().contains("two files"));
