@@ -271,3 +271,16 @@ fn max_insns_bounds_trap_loops_and_minstret_tricks() {
         assert_eq!(lines, LIMIT, "{name}: one commit-log line per step (retired or trapped)");
     }
 }
+
+/// More RAM than the host lets dvsim allocate (here: an address-space limit of 1 GB for 2 GiB of
+/// RAM) is one error line and status 2, not an allocator abort.
+#[test]
+fn ram_the_host_cannot_allocate() {
+    let p = tmp("ram.bin", &finisher_program(0x5555));
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -v 1000000 && exec \"$0\" \"$@\""])
+        .args([env!("CARGO_BIN_EXE_dvsim"), "--ram", "2G", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_error(&out, "cannot allocate 2048 MiB of RAM");
+}
