@@ -272,15 +272,33 @@ fn max_insns_bounds_trap_loops_and_minstret_tricks() {
     }
 }
 
+/// Runs dvsim with its address space limited to `kib` KiB, so that a run wanting more memory
+/// fails instead of taking the host's.
+fn dvsim_in(kib: u64, args: &[&str]) -> Output {
+    Command::new("sh")
+        .args(["-c", &format!("ulimit -v {kib} && exec \"$0\" \"$@\"")])
+        .arg(env!("CARGO_BIN_EXE_dvsim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// More RAM than the host lets dvsim allocate (here: an address-space limit of 1 GB for 2 GiB of
 /// RAM) is one error line and status 2, not an allocator abort.
 #[test]
 fn ram_the_host_cannot_allocate() {
     let p = tmp("ram.bin", &finisher_program(0x5555));
-    let out = Command::new("sh")
-        .args(["-c", "ulimit -v 1000000 && exec \"$0\" \"$@\""])
-        .args([env!("CARGO_BIN_EXE_dvsim"), "--ram", "2G", p.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_error(&out, "cannot allocate 2048 MiB of RAM");
+    assert_error(&dvsim_in(1_000_000, &["--ram", "2G", p.to_str().unwrap()]), "cannot allocate 2048 MiB of RAM");
+}
+
+/// An image or initrd from a file that never ends (`/dev/zero`) is read up to the RAM size only,
+/// and the error says so (within a 1 GB address space: without the cap it would abort).
+#[test]
+fn endless_image_files_are_capped_at_the_ram_size() {
+    let p = tmp("cap.bin", &finisher_program(0x5555));
+    let capped = "/dev/zero is larger than RAM (4194304 bytes): reading stopped there";
+    assert_error(&dvsim_in(1_000_000, &["--ram", "4M", "/dev/zero"]), capped);
+    assert_error(&dvsim_in(1_000_000, &["--ram", "4M", "--bios", "/dev/zero"]), capped);
+    let out = dvsim_in(1_000_000, &["--ram", "4M", "--initrd", "/dev/zero", p.to_str().unwrap()]);
+    assert_error(&out, &format!("the initrd: {capped}"));
 }

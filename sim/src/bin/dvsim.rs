@@ -12,6 +12,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use dvsim::hart::Hart;
 use dvsim::platform::console::{QueueSource, StdinSource};
+use dvsim::platform::loader::read_capped;
 use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR, MAX_HARTS};
 use dvsim::platform::ram::RAM_BASE;
 use dvsim::platform::{CommitLog, Machine, MachineConfig, Platform, RunExit};
@@ -81,7 +82,7 @@ fn build(cli: &Cli) -> Result<Platform> {
     }
     config.bootargs = cli.append.clone();
     if let Some(path) = &cli.initrd {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read the initrd {}", path.display()))?;
+        let bytes = read_capped(path, cli.ram).context("the initrd")?;
         config.initrd = Some(bytes);
     }
     let mut p = Platform::new(config, Box::new(std::io::stdout()), Box::new(QueueSource::default()))?;
