@@ -15,6 +15,7 @@ use rt::hext::{expect, want, At};
 use rt::hyp::{self, enc, Level, GATP_SV39X4, GPTE_LEAF};
 use rt::probe::FAILED;
 use rt::vm::{self, A, U, X};
+use rt::vpmp::{self, napot, ALL, NA4, NAPOT};
 use rt::{check, check_eq, csrw, entry};
 
 /// The GPA both G stages map (to different pages), and an execute-only page after it.
@@ -64,12 +65,9 @@ fn mprv_sd(va: u64, value: u64) {
     };
 }
 
-/// vPMP entry 0 as given, entry 1 granting everything; then hfence.gvma from HS (dvext.md §7).
-fn vpmp(cfg0: u64, addr0: u64) {
-    csrw!("0x6c8", addr0);
-    csrw!("0x6c9", u64::MAX >> 10);
-    csrw!("0x6c0", cfg0 | 0x1f << 8);
-    hyp::exec(Level::HS, &[enc::hfence_gvma(0, 0)], 0, 0);
+/// vPMP entry 0 as given, entry 1 granting everything (then fenced).
+fn vpmp_then_all(entry0: (u64, u64)) {
+    vpmp::set(&[entry0, (NAPOT | vpmp::R | vpmp::W | vpmp::X, ALL)]);
 }
 
 /// An access fault from an MPRV access, taken in M.
@@ -111,7 +109,7 @@ fn main() {
     check!(19, hyp::quiet());
 
     // vPMP applies with hstatus.HU = 1 only: the page denied ...
-    vpmp(3 << 3, pu >> 2 | 0x1ff);
+    vpmp_then_all((NAPOT, napot(pu, 0x1000)));
     check_eq!(20, mprv_ld(DG, MPP_S), FAILED);
     afault(21, 5, DG, TI_LD);
     mprv_sd(DG, 1);
@@ -121,13 +119,12 @@ fn main() {
     check_eq!(24, mprv_ld(DG, MPP_S), 0x2222);
     hyp::set_hu(true);
     // ... and a word inside a granted page, after the guest loaded from that page.
-    vpmp(2 << 3, (pu + 0x100) >> 2);
+    vpmp_then_all((NA4, (pu + 0x100) >> 2));
     check_eq!(25, hyp::exec(Level::VS, &[enc::ld(enc::A0, enc::A1, 0)], 0, DG), 0x1111);
     check_eq!(26, mprv_ld(DG + 0x100, MPP_S), FAILED);
     afault(27, 5, DG + 0x100, TI_LD);
     check_eq!(28, mprv_ld(DG + 0x108, MPP_S), 0);
-    hyp::vpmp_grant_all();
-    hyp::exec(Level::HS, &[enc::hfence_gvma(0, 0)], 0, 0);
+    vpmp::set(&[(NAPOT | vpmp::R | vpmp::W | vpmp::X, ALL)]);
     check_eq!(29, mprv_ld(DG + 0x100, MPP_S), 0x4444);
 
     // An execute-only G-stage page: readable with MXR only.

@@ -10,46 +10,21 @@
 #![no_std]
 #![no_main]
 
-use rt::hyp::{self, enc, At, Level, GATP_SV39X4, GPTE_LEAF};
+use rt::hyp::{self, enc, At, Level};
+use rt::trap::expect_none;
 use rt::vm;
-use rt::{check, check_eq, csrw, entry};
+use rt::vpmp::{self, napot, ALL, NA4, NAPOT, R, W, X};
+use rt::{check, check_eq, entry};
 
 const SENT: u64 = 0x05e4_71e1;
 /// The data page's GPA.
 const DG: u64 = 0xc000_0000;
 /// Offsets in the page: the denied word, the read-only doubleword, the read-only 256-byte region,
-/// and
-/// a plain read-write word (all within the 12-bit offsets of `ld`/`sd`).
+/// and a plain read-write word (all within the 12-bit offsets of `ld`/`sd`).
 const DENIED: i32 = 0x100;
 const RO_WORD: i32 = 0x200;
 const RO_REGION: i32 = 0x600;
 const PLAIN: i32 = 0x300;
-
-const R: u64 = 1;
-const W: u64 = 2;
-const X: u64 = 4;
-const NA4: u64 = 2 << 3;
-const NAPOT: u64 = 3 << 3;
-
-fn write_addr(i: usize, a: u64) {
-    match i {
-        0 => csrw!("0x6c8", a),
-        1 => csrw!("0x6c9", a),
-        2 => csrw!("0x6ca", a),
-        _ => csrw!("0x6cb", a),
-    }
-}
-
-/// Programs vPMP entries 0..3 (the others off) and fences the G stage from HS (dvext.md §7).
-fn vpmp(entries: &[(u64, u64); 4]) {
-    let mut cfg = 0;
-    for (i, &(c, a)) in entries.iter().enumerate() {
-        cfg |= c << (8 * i);
-        write_addr(i, a);
-    }
-    csrw!("0x6c0", cfg);
-    hyp::exec(Level::HS, &[enc::hfence_gvma(0, 0)], 0, 0);
-}
 
 /// Runs `insns` in the guest (VS) with a0 = SENT, a1 = the page's GPA; returns a0.
 fn guest(insns: &[u32]) -> u64 {
@@ -69,12 +44,6 @@ fn afault(id: u32, cause: u64, off: i32) {
     }
 }
 
-fn quiet(id: u32) {
-    if let Some(x) = hyp::take_one(id) {
-        rt::fail(id, format_args!("unexpected trap {x:x?}"));
-    }
-}
-
 fn main() {
     use enc::{addi, hlv, hsv, ld, sd, A0, A1, T0};
     hyp::init();
@@ -83,18 +52,13 @@ fn main() {
     for (off, v) in [(0, 1), (DENIED, 0xd0d0), (RO_WORD, 0x4040), (RO_REGION + 0x80, 0x8080), (PLAIN, 0)] {
         vm::poke(word(off), v);
     }
-    let g = hyp::gstage_identity();
-    hyp::gmap(g, 3, 0, DG, data, GPTE_LEAF);
-    csrw!("0x880", GATP_SV39X4 | g >> 12);
-    let causes: u64 = 1 << 1 | 1 << 5 | 1 << 7;
-    csrw!("medeleg", causes);
-    csrw!("0x102", causes);
+    hyp::dv_world_with_page(DG, data);
     hyp::set_hu(true);
-    vpmp(&[
+    vpmp::set(&[
         (NA4, word(DENIED) >> 2),
-        (NAPOT | R, word(RO_WORD) >> 2),
-        (NAPOT | R, word(RO_REGION) >> 2 | 0x1f),
-        (NAPOT | R | W | X, u64::MAX >> 10),
+        (NAPOT | R, napot(word(RO_WORD), 8)),
+        (NAPOT | R, napot(word(RO_REGION), 0x100)),
+        (NAPOT | R | W | X, ALL),
     ]);
 
     // The guest, before any other access to the page.
@@ -122,7 +86,7 @@ fn main() {
     check_eq!(24, guest(&[ld(T0, A1, 0), ld(A0, A1, RO_WORD)]), 0x4040);
     check_eq!(25, guest(&[sd(T0, A1, PLAIN), ld(A0, A1, RO_REGION + 0x80)]), 0x8080);
     check_eq!(26, guest(&[sd(A0, A1, PLAIN + 8), ld(A0, A1, PLAIN + 8)]), SENT);
-    quiet(27);
+    expect_none(27);
 
     // HULV/HUSV from HU (the DV-Ext encodings), also right after the guest used the page.
     let hulv = |rd| hlv(0x76, 0, rd, A1);
@@ -142,8 +106,7 @@ fn main() {
     check_eq!(39, vm::peek(word(RO_WORD)), 0x4040);
     check!(40, hyp::quiet());
 
-    csrw!("medeleg", 0);
-    csrw!("0x102", 0);
+    hyp::undelegate_faults();
     hyp::set_hu(false);
 }
 
