@@ -3,6 +3,7 @@
 
 use dvext_model::csr::warl::hustatus::{UPV, UPVP};
 use dvext_model::csr::DvCsrs;
+use dvext_model::stage2::vpmp::entry_matches;
 use dvext_model::stage2::{self, vpmp_allows, Access, VpmpRegs};
 use dvext_model::trap::{self, huret, route, select_interrupt, Delegation, HuretResult, InterruptEnv, Target};
 use dvext_model::{Mode, ModeState, Priv};
@@ -52,8 +53,58 @@ fn standard_route(st: &ModeState, d: &Delegation, c: u64, interrupt: bool) -> Ta
     }
 }
 
+/// vPMP registers whose entries (any mode and permissions) cluster around `base`, small NA4/TOR
+/// regions and NAPOT ones of 8 bytes to 8 KiB, so they overlap, abut and nest inside pages.
+fn clustered_vpmp() -> impl Strategy<Value = (VpmpRegs, u64)> {
+    (any::<u64>(), 0u64..(u64::MAX - (1 << 20)), prop::array::uniform8((0u64..0x2000, 0u32..11))).prop_map(
+        |(cfg, base, es)| {
+            let mut addr = [0u64; 8];
+            for (a, (off, ones)) in addr.iter_mut().zip(es) {
+                *a = (base + off) >> 2 | ((1u64 << ones) - 1) >> 1;
+            }
+            (VpmpRegs { cfg, addr, entries: 8 }, base)
+        },
+    )
+}
+
+/// vPMP's rule spelled out byte by byte: the lowest-numbered entry containing any byte of the
+/// range decides, and must contain every byte and grant `perm`.
+fn vpmp_by_bytes(v: &VpmpRegs, pa: u64, size: u64, perm: u64) -> bool {
+    let bytes = || (0..size).map(|k| pa + k);
+    let decider = (0..8).find(|&i| bytes().any(|b| entry_matches(v, i, b)));
+    decider.is_some_and(|i| bytes().all(|b| entry_matches(v, i, b)) && (v.cfg >> (8 * i)) & perm != 0)
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn vpmp_checks_every_byte(
+        (v, base) in clustered_vpmp(), off in 0u64..0x2400, size in 1u64..=96, perm in prop::sample::select(vec![1u64, 2, 4]),
+    ) {
+        prop_assert_eq!(vpmp_allows(&v, base + off, size, perm), vpmp_by_bytes(&v, base + off, size, perm));
+    }
+
+    #[test]
+    fn vpmp_whole_pages_by_bytes((v, base) in clustered_vpmp(), page in 0u64..3, perm in prop::sample::select(vec![1u64, 2, 4])) {
+        let pa = (base & !0xfff) + (page << 12);
+        prop_assert_eq!(vpmp_allows(&v, pa, 4096, perm), vpmp_by_bytes(&v, pa, 4096, perm));
+    }
+
+    /// For an access of up to 8 bytes, naturally aligned (the only kind the G stage checks), its
+    /// first and last byte decide exactly: what `dvext_stage2_check` compares.
+    #[test]
+    fn vpmp_aligned_accesses_by_first_and_last_byte(
+        (v, base) in clustered_vpmp(), off in 0u64..0x2400, size_log in 0u32..4, perm in prop::sample::select(vec![1u64, 2, 4]),
+    ) {
+        let size = 1u64 << size_log;
+        let pa = (base + off) & !(size - 1);
+        let last = pa + size - 1;
+        let decider = (0..8).find(|&i| entry_matches(&v, i, pa) || entry_matches(&v, i, last));
+        let first_last = decider
+            .is_some_and(|i| entry_matches(&v, i, pa) && entry_matches(&v, i, last) && (v.cfg >> (8 * i)) & perm != 0);
+        prop_assert_eq!(vpmp_allows(&v, pa, size, perm), first_last);
+    }
 
     #[test]
     fn plain_u_and_kernel_guests_never_reach_hu(st in any_state(), d in any_deleg(), c in cause(), intr: bool,

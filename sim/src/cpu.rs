@@ -52,8 +52,13 @@ pub trait Cpu {
     /// Writes integer register `r` (boot: a0 = hartid, a1 = FDT address).
     fn set_reg(&mut self, r: usize, value: u64);
     fn reg(&self, r: usize) -> u64;
-    /// Instructions retired so far.
+    /// Instructions retired so far (`minstret`: software can write and inhibit it).
     fn instret(&self) -> u64;
+    /// Steps that did something since reset: instructions retired plus traps taken (interrupts
+    /// included), not steps spent asleep in WFI. Software can neither write nor inhibit it, so
+    /// it is what bounds a run (`--max-insns`, docs/dvsim.md): a trap loop retires nothing and
+    /// M-mode can rewrite `minstret`.
+    fn steps(&self) -> u64;
     /// The current `vtimecmp`, `vtimectl` and `vcpuid` (indexed by [`DvMirrorReg`]), for the CLINT
     /// mirror; `None` (the default) for a hart without DV-Ext, whose mirror slots then fault.
     fn dv_mirror(&self) -> Option<[u64; 3]> {

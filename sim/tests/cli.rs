@@ -219,3 +219,86 @@ fn commit_log_unwritable() {
     let p = tmp("p2.bin", &finisher_program(0x5555));
     assert_error(&dvsim(&["--commit-log", "/nonexistent/dir/c.log", p.to_str().unwrap()]), "cannot create");
 }
+
+/// Runs dvsim, killing it after `secs` seconds (so a run the limit fails to stop fails the test
+/// instead of hanging it); `None` when it had to be killed.
+fn dvsim_within(args: &[&str], secs: u64) -> Option<Output> {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dvsim"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+/// `--max-insns` bounds steps that M-mode software cannot hide from it (docs/dvsim.md): a trap
+/// loop (mtvec pointing at an `ecall`, so nothing ever retires), a loop rewriting `minstret`,
+/// and a loop with `minstret` inhibited all end with status 3, and the commit log holds exactly
+/// one line per step counted.
+#[test]
+fn max_insns_bounds_trap_loops_and_minstret_tricks() {
+    const LIMIT: usize = 20_000;
+    let programs: [(&str, &[u32]); 3] = [
+        // auipc t0, 0; addi t0, t0, 12; csrw mtvec, t0; ecall (at mtvec: traps to itself).
+        ("trap-loop.bin", &[0x0000_0297, 0x00c2_8293, 0x3052_9073, 0x0000_0073]),
+        // csrw minstret, zero; j .-4
+        ("minstret-loop.bin", &[0xb020_1073, 0xffdf_f06f]),
+        // csrwi mcountinhibit, 4 (IR); j .
+        ("inhibit-loop.bin", &[0x3202_5073, 0x0000_006f]),
+    ];
+    for (name, insns) in programs {
+        let p = tmp(name, &words(insns));
+        let log = std::env::temp_dir().join(format!("dvsim-cli-{}", std::process::id())).join(format!("{name}.log"));
+        let limit = LIMIT.to_string();
+        let args = ["--max-insns", &limit, "--commit-log", log.to_str().unwrap(), p.to_str().unwrap()];
+        let out = dvsim_within(&args, 10).unwrap_or_else(|| panic!("{name}: --max-insns did not stop the run"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{name}: {err}");
+        assert!(err.contains("--max-insns"), "{name}: {err}");
+        let lines = std::fs::read_to_string(&log).unwrap().lines().count();
+        assert_eq!(lines, LIMIT, "{name}: one commit-log line per step (retired or trapped)");
+    }
+}
+
+/// Runs dvsim with its address space limited to `kib` KiB, so that a run wanting more memory
+/// fails instead of taking the host's.
+fn dvsim_in(kib: u64, args: &[&str]) -> Output {
+    Command::new("sh")
+        .args(["-c", &format!("ulimit -v {kib} && exec \"$0\" \"$@\"")])
+        .arg(env!("CARGO_BIN_EXE_dvsim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// More RAM than the host lets dvsim allocate (here: an address-space limit of 1 GB for 2 GiB of
+/// RAM) is one error line and status 2, not an allocator abort.
+#[test]
+fn ram_the_host_cannot_allocate() {
+    let p = tmp("ram.bin", &finisher_program(0x5555));
+    assert_error(&dvsim_in(1_000_000, &["--ram", "2G", p.to_str().unwrap()]), "cannot allocate 2048 MiB of RAM");
+}
+
+/// An image or initrd from a file that never ends (`/dev/zero`) is read up to the RAM size only,
+/// and the error says so (within a 1 GB address space: without the cap it would abort).
+#[test]
+fn endless_image_files_are_capped_at_the_ram_size() {
+    let p = tmp("cap.bin", &finisher_program(0x5555));
+    let capped = "/dev/zero is larger than RAM (4194304 bytes): reading stopped there";
+    assert_error(&dvsim_in(1_000_000, &["--ram", "4M", "/dev/zero"]), capped);
+    assert_error(&dvsim_in(1_000_000, &["--ram", "4M", "--bios", "/dev/zero"]), capped);
+    let out = dvsim_in(1_000_000, &["--ram", "4M", "--initrd", "/dev/zero", p.to_str().unwrap()]);
+    assert_error(&out, &format!("the initrd: {capped}"));
+}

@@ -5,7 +5,8 @@
 //!   permission/A/D/U bits, aligned and misaligned superpages, reserved bits; every level and
 //!   mode; GPAs near the Sv39x4/Sv48x4 width limits) with random vPMP configurations (TOR / NA4 /
 //!   NAPOT mixes, physical addresses biased to region edges and to the top of the address
-//!   space); every output is compared with the model.
+//!   space, aligned to the access size as the module's contract says); every output is compared
+//!   with the model.
 //! * `no_entry_enabled_means_fault`: with every vPMP entry OFF, an active check always faults
 //!   (spec §5.3 "when no entry is enabled the DV-Ext world can touch no memory at all").
 //! * `mutant_is_caught`: the same properties on the RTL generated with `skip-vpmp-on-pte`.
@@ -214,6 +215,7 @@ fn case() -> impl Strategy<Value = Case> {
                 vpmp_active,
                 regs,
             }
+            .aligned()
         })
 }
 

@@ -379,19 +379,22 @@ fn s2() -> impl Strategy<Value = stage2_check::Stage2Inputs> {
         0u64..4,
         any::<[bool; 2]>(),
     )
-        .prop_map(|(mode, gpa, level, table_ppn, pte, access, mxr, pa, pa_size, b)| stage2_check::Stage2Inputs {
-            mode,
-            gpa,
-            level,
-            table_ppn,
-            pte,
-            access,
-            mxr,
-            pa,
-            pa_size,
-            pa_is_pte: b[0],
-            vpmp_active: b[1],
-            regs: VpmpRegs::default(),
+        .prop_map(|(mode, gpa, level, table_ppn, pte, access, mxr, pa, pa_size, b)| {
+            stage2_check::Stage2Inputs {
+                mode,
+                gpa,
+                level,
+                table_ppn,
+                pte,
+                access,
+                mxr,
+                pa,
+                pa_size,
+                pa_is_pte: b[0],
+                vpmp_active: b[1],
+                regs: VpmpRegs::default(),
+            }
+            .aligned()
         })
 }
 

@@ -418,6 +418,27 @@ pub fn groot() -> u64 {
     p
 }
 
+/// The set-up of the vPMP programs: an Sv39x4 G stage in `hugatp` mapping RAM's first GiB to
+/// itself and the 4 KiB page `gpa` to `pa`, and the access faults (1, 5, 7) delegated to HU
+/// (medeleg, sedeleg). Returns the G-stage root; undo the delegation with [`undelegate_faults`].
+pub fn dv_world_with_page(gpa: u64, pa: u64) -> u64 {
+    let g = gstage_identity();
+    gmap(g, 3, 0, gpa, pa, GPTE_LEAF);
+    crate::csrw!("0x880", GATP_SV39X4 | g >> 12);
+    crate::csrw!("medeleg", ACCESS_FAULTS);
+    crate::csrw!("0x102", ACCESS_FAULTS);
+    g
+}
+
+/// Clears the delegation [`dv_world_with_page`] set.
+pub fn undelegate_faults() {
+    crate::csrw!("medeleg", 0);
+    crate::csrw!("0x102", 0);
+}
+
+/// Causes 1, 5 and 7.
+const ACCESS_FAULTS: u64 = 1 << 1 | 1 << 5 | 1 << 7;
+
 /// An Sv39x4 G-stage mapping RAM's first GiB (GPA 0x8000_0000) to itself with a gigapage,
 /// readable, writable, executable (and A/D set); returns the root. GPA 0x1_0000_0000 and up
 /// are unmapped.

@@ -31,6 +31,7 @@ pub mod probe;
 pub mod smp;
 pub mod trap;
 pub mod vm;
+pub mod vpmp;
 
 pub use console::{print_fmt, putc};
 

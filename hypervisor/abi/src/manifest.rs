@@ -1,6 +1,8 @@
 //! `vms.conf`, the VM bundle's manifest (docs/hypervisor.md, "Boot and the VM bundle"): one VM
 //! process per line, `name hv=<file> guest=<file> [mode=duvisor|kvm] [vcpus=N] [mem=MiB]
-//! [args="..."]`, `#` comments. Parsed without allocation: entries borrow the text.
+//! [args="..."]`, `#` comments (outside quotes), at most [`MAX_LINE`] bytes per VM line. Parsed
+//! without allocation: entries borrow the text. The packer, the control plane and the hypervisor
+//! all parse with [`entries`], so they agree on every line.
 
 use core::fmt;
 
@@ -24,6 +26,17 @@ pub struct VmEntry<'a> {
     pub mem_mib: u32,
     pub args: &'a str,
 }
+
+/// The manifest's file name in a VM bundle.
+pub const MANIFEST: &str = "vms.conf";
+
+/// The longest line that defines a VM, in bytes, without the whitespace around it (comment
+/// included: the control plane hands the whole trimmed line to the hypervisor, whose `ARGS`
+/// buffer has this size). Longer VM lines are an error ([`LINE_TOO_LONG`]) for every reader,
+/// never cut. Lines holding only a comment may be longer.
+pub const MAX_LINE: usize = 512;
+/// The error for a VM line over [`MAX_LINE`] bytes.
+pub const LINE_TOO_LONG: &str = "longer than 512 bytes";
 
 pub const MAX_VCPUS: u32 = 8;
 pub const DEFAULT_MEM_MIB: u32 = 64;
@@ -77,12 +90,29 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
+/// `line` up to its comment: the first `#` outside double quotes (a quoted value such as
+/// `args="--title #1"` may hold one).
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
 fn parse_line(line: &str, n: usize) -> Result<Option<VmEntry<'_>>, ManifestError<'_>> {
-    let text = line.split('#').next().unwrap_or("").trim();
+    let text = strip_comment(line).trim();
     if text.is_empty() {
         return Ok(None);
     }
     let err = |what, near| ManifestError { line: n, what, near };
+    if line.trim().len() > MAX_LINE {
+        return Err(err(LINE_TOO_LONG, text.split_whitespace().next().unwrap_or(text)));
+    }
     let mut words = Words { rest: text };
     let name = match words.next() {
         Some(Ok((name, None))) => name,
@@ -144,6 +174,17 @@ mod tests {
     }
 
     #[test]
+    fn a_hash_inside_quotes_is_not_a_comment() {
+        let text = "a hv=x guest=y args=\"--title #1 --n 2\" mode=kvm # the comment \"quoted\"\n";
+        let e = entries(text).next().unwrap().unwrap();
+        assert_eq!((e.args, e.mode), ("--title #1 --n 2", Mode::Kvm));
+        let e = entries("a hv=x guest=y#comment\n").next().unwrap().unwrap();
+        assert_eq!(e.guest, "y");
+        let open = entries("a hv=x guest=y args=\"# still open\n").next().unwrap().unwrap_err();
+        assert_eq!(open.what, "unterminated quote");
+    }
+
+    #[test]
     fn malformed_lines_name_their_line() {
         for (text, what) in [
             ("a hv=x", "hv= and guest= are required"),
@@ -155,10 +196,26 @@ mod tests {
             ("a hv=x guest=y flag", "expected key=value"),
             ("hv=x guest=y", "a line starts with the VM name"),
             ("a hv=x guest=y mem=0", "mem is 1..=4096 (MiB)"),
+            (&std::format!("long hv=x guest=y args=\"{}\" mode=kvm", "x".repeat(MAX_LINE)), LINE_TOO_LONG),
+            (&std::format!("long hv=x guest=y # {}", "x".repeat(MAX_LINE)), LINE_TOO_LONG),
         ] {
             let full = std::format!("ok hv=a guest=b\n{text}\n");
             let e = entries(&full).find_map(|r| r.err()).unwrap();
             assert_eq!((e.line, e.what), (2, what), "{text}");
         }
+    }
+
+    #[test]
+    fn vm_lines_up_to_the_limit_parse() {
+        assert!(LINE_TOO_LONG.contains(&std::format!("{MAX_LINE}")));
+        let head = "a hv=x guest=y args=\"";
+        let fits = std::format!("  {head}{}\"  ", "x".repeat(MAX_LINE - head.len() - 1));
+        assert_eq!(fits.trim().len(), MAX_LINE);
+        assert_eq!(entries(&fits).next().unwrap().unwrap().args.len(), MAX_LINE - head.len() - 1);
+        let over = std::format!("{head}{}\"", "x".repeat(MAX_LINE - head.len()));
+        let e = entries(&over).next().unwrap().unwrap_err();
+        assert_eq!((e.what, e.near), (LINE_TOO_LONG, "a"), "named by its first word");
+        let comment = std::format!("# {}\na hv=x guest=y", "x".repeat(2 * MAX_LINE));
+        assert_eq!(entries(&comment).collect::<Vec<_>>().len(), 1, "a long comment line is fine");
     }
 }

@@ -6,8 +6,7 @@
 use anyhow::{bail, Context, Result};
 use dv_abi::manifest;
 
-/// The manifest's name inside the bundle.
-pub const MANIFEST: &str = "vms.conf";
+pub use dv_abi::manifest::MANIFEST;
 
 /// Checks `conf` against `files` (name, bytes) and writes the archive.
 pub fn pack(conf: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
@@ -15,8 +14,10 @@ pub fn pack(conf: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     for e in manifest::entries(conf) {
         let e = e.map_err(|e| anyhow::anyhow!("{e}"))?;
         for (what, name) in [("hv", e.hv), ("guest", e.guest)] {
-            if !files.iter().any(|(n, _)| n == name) {
-                bail!("vm {}: {what}={name} is not among the bundle's files", e.name);
+            match files.iter().find(|(n, _)| n == name) {
+                None => bail!("vm {}: {what}={name} is not among the bundle's files", e.name),
+                Some((_, data)) if data.is_empty() => bail!("vm {}: {what}={name} is empty", e.name),
+                Some(_) => {}
             }
         }
         count += 1;
@@ -38,18 +39,23 @@ pub fn pack(conf: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
 /// Writes the archive without checking the manifest: for tests of the control plane's own
 /// handling of malformed bundles. Use [`pack`] otherwise.
 pub fn write_archive(conf: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    let entries: Vec<(&str, &[u8])> = core::iter::once((MANIFEST, conf.as_bytes()))
+        .chain(files.iter().map(|(n, d)| (n.as_str(), d.as_slice())))
+        .collect();
+    write_tar(&entries)
+}
+
+/// Writes a ustar archive of exactly `entries` (name, bytes), in order: no manifest is added or
+/// checked (tests of bundles without one).
+pub fn write_tar(entries: &[(&str, &[u8])]) -> Result<Vec<u8>> {
     let mut b = tar::Builder::new(Vec::new());
-    let mut add = |name: &str, data: &[u8]| -> Result<()> {
+    for (name, data) in entries {
         let mut h = tar::Header::new_ustar();
         h.set_size(data.len() as u64);
         h.set_mode(0o644);
         h.set_mtime(0);
         h.set_cksum();
-        b.append_data(&mut h, name, data).with_context(|| format!("cannot add {name}"))
-    };
-    add(MANIFEST, conf.as_bytes())?;
-    for (name, data) in files {
-        add(name, data)?;
+        b.append_data(&mut h, name, *data).with_context(|| format!("cannot add {name}"))?;
     }
     b.into_inner().context("cannot finish the archive")
 }
@@ -93,10 +99,18 @@ mod tests {
             ("a hv=hv.elf guest=missing.bin\n", "guest=missing.bin is not among"),
             ("a hv=hv.elf guest=g.bin vcpus=0\n", "line 1: vcpus"),
             ("# nothing\n", "lists no VM"),
+            (
+                &format!("a hv=hv.elf guest=g.bin args=\"{}\"\n", "x".repeat(600)),
+                "vms.conf line 1: longer than 512 bytes (near `a`)",
+            ),
         ] {
             let e = pack(conf, &files()).unwrap_err().to_string();
             assert!(e.contains(want), "{conf}: {e}");
         }
+        let mut empty = files();
+        empty[1].1.clear();
+        let e = pack("a hv=hv.elf guest=g.bin\n", &empty).unwrap_err().to_string();
+        assert_eq!(e, "vm a: guest=g.bin is empty");
         let mut dup = files();
         dup.push(("g.bin".into(), vec![]));
         assert!(pack("a hv=hv.elf guest=g.bin\n", &dup).unwrap_err().to_string().contains("two files"));

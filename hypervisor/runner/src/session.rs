@@ -45,7 +45,8 @@ impl Session {
         Ok(Session { machine, sink, input, retired: 0 })
     }
 
-    /// Instructions retired so far (all harts).
+    /// The run limit reached so far, all harts: instructions retired or trapped, as dvsim's
+    /// `--max-insns` counts them (`Machine::steps`).
     pub fn retired(&self) -> u64 {
         self.retired
     }

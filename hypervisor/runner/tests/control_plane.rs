@@ -8,6 +8,8 @@
 //!   the timer; bad manifest lines and files skip their VM; the run fails with 1.
 //! * `ending_a_vm_on_a_hart_that_runs_another_keeps_that_ones_address_space`: a regression test
 //!   for a stale per-hart record of the loaded address space.
+//! * `unusable_bundles_fail_with_one_line`: a bundle that is not an archive, cut short, missing,
+//!   without a readable `vms.conf` or starting no VM fails the run (status 1) with one line.
 
 use dv_runner::{Images, Session};
 use dvsim::platform::RunExit;
@@ -77,9 +79,12 @@ fn faults_kill_only_their_vm() {
                 badload hv=cpfault guest=g.bin args=\"load\"\n\
                 broken hv=g.bin guest=g.bin\n\
                 missing hv=nothere guest=g.bin\n\
-                oops hv=cpfault guest=g.bin color=red\n";
+                oops hv=cpfault guest=g.bin color=red\n"
+        .to_string()
+        // Over the 512-byte line limit with a key past it: skipped whole, never cut.
+        + &format!("long hv=cpfault guest=g.bin args=\"spin {}\" mode=kvm\n", "x".repeat(600));
     // Written unchecked: dv-pack itself rejects the malformed lines the kernel must survive.
-    let bundle = dv_pack::write_archive(conf, &files(&images, &["cptest", "cpfault"])).expect("archive");
+    let bundle = dv_pack::write_archive(&conf, &files(&images, &["cptest", "cpfault"])).expect("archive");
     for harts in [1, 4] {
         let (exit, console) = boot(&images, bundle.clone(), harts);
         assert_eq!(exit, RunExit::Fail(1), "{harts} harts: a killed or skipped VM is a failure:\n{console}");
@@ -92,6 +97,7 @@ fn faults_kill_only_their_vm() {
                 "vm broken: skipped: not a valid ELF file",
                 "vm missing: skipped: hypervisor file not in the bundle",
                 "vms.conf line 8: unknown key (near `color`): skipped",
+                "vms.conf line 9: longer than 512 bytes (near `long`): skipped",
                 "cptest duvisor: PASS",
                 "cptest kvm: PASS",
                 "cpfault: spun",
@@ -122,5 +128,39 @@ fn ending_a_vm_on_a_hart_that_runs_another_keeps_that_ones_address_space() {
         let (exit, console) = boot(&images, bundle.clone(), harts);
         assert_eq!(exit, RunExit::Pass, "{harts} harts:\n{console}");
         assert_has(&console, &["cpfault: spun", "vm orphan: exited, status 0", "vm spin: exited, status 0"]);
+    }
+}
+
+/// A bundle the control plane cannot use ends the run with status 1 and one line saying why
+/// (docs/hypervisor.md, "Boot and the VM bundle"): not an archive, cut short, empty (no bundle),
+/// without `vms.conf`, with a `vms.conf` that is not text, or with one that starts no VM.
+#[test]
+fn unusable_bundles_fail_with_one_line() {
+    let images = Images::build().unwrap_or_else(|e| panic!("{e:#}"));
+    let good = dv_pack::pack("a hv=cpfault guest=g.bin\n", &files(&images, &["cpfault"])).expect("pack");
+    let cut = good[..good.len() / 1024 * 512].to_vec();
+    let invalid = "dvcp: the VM bundle (initrd) is not a valid tar archive: ";
+    let cases: [(&str, Vec<u8>, &str); 6] = [
+        ("garbage", vec![0x41; 4096], invalid),
+        ("cut short", cut, invalid),
+        ("empty", Vec::new(), "dvcp: no VM bundle: pass one with --initrd"),
+        ("no vms.conf", dv_pack::write_tar(&[("readme", b"hello")]).unwrap(), "dvcp: the VM bundle has no vms.conf"),
+        (
+            "binary vms.conf",
+            dv_pack::write_tar(&[("vms.conf", &[0xff, 0xfe, 0x00])]).unwrap(),
+            "dvcp: the bundle's vms.conf is not UTF-8 text",
+        ),
+        (
+            "no VM",
+            dv_pack::write_archive("# nothing here\n", &files(&images, &["cpfault"])).unwrap(),
+            "dvcp: the bundle started no VM",
+        ),
+    ];
+    for (what, bundle, line) in cases {
+        let (exit, console) = boot(&images, bundle, 1);
+        assert_eq!(exit, RunExit::Fail(1), "{what}:\n{console}");
+        let said: Vec<&str> = console.lines().filter(|l| l.starts_with(line)).collect();
+        assert_eq!(said.len(), 1, "{what}: one line starting {line:?}:\n{console}");
+        assert!(!console.contains("vm a: started"), "{what}:\n{console}");
     }
 }

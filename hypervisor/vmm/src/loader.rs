@@ -30,6 +30,8 @@ pub enum LoadError {
     OutsideRam { gpa: u64, len: u64 },
     /// Not a loadable 64-bit RISC-V ELF; says why.
     BadElf(&'static str),
+    /// The image has no bytes: nothing to run (the guest would fetch from a hole).
+    Empty,
 }
 
 impl fmt::Display for LoadError {
@@ -37,6 +39,7 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::OutsideRam { gpa, len } => write!(f, "{len:#x} bytes at {gpa:#x} do not fit in guest RAM"),
             LoadError::BadElf(why) => write!(f, "bad guest ELF: {why}"),
+            LoadError::Empty => f.write_str("the guest image is empty"),
         }
     }
 }
@@ -54,8 +57,11 @@ pub fn load_image(ram: &GuestRam, image: &[u8], raw_addr: u64) -> Result<Loaded,
     }
 }
 
-/// Copies a raw binary to `gpa`; the entry is `gpa`.
+/// Copies a raw binary to `gpa`; the entry is `gpa`. An empty one is an error.
 pub fn load_raw(ram: &GuestRam, image: &[u8], gpa: u64) -> Result<Loaded, LoadError> {
+    if image.is_empty() {
+        return Err(LoadError::Empty);
+    }
     copy(ram, gpa, image)?;
     Ok(Loaded { entry: gpa, start: gpa, end: gpa + image.len() as u64 })
 }
@@ -201,6 +207,7 @@ mod tests {
         assert!(matches!(load_elf(&r, b"\x7fELFgarbage"), Err(LoadError::BadElf(_))));
         assert!(matches!(load_raw(&r, &[1; 16], 0x800f_fff8), Err(LoadError::OutsideRam { .. })));
         assert_eq!(load_image(&r, b"raw!", 0x8000_0100).unwrap().entry, 0x8000_0100);
+        assert_eq!(load_image(&r, b"", 0x8000_0100), Err(LoadError::Empty));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use dvsim::hart::Hart;
 use dvsim::platform::console::{QueueSource, StdinSource};
+use dvsim::platform::loader::read_capped;
 use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR, MAX_HARTS};
 use dvsim::platform::ram::RAM_BASE;
 use dvsim::platform::{CommitLog, Machine, MachineConfig, Platform, RunExit};
@@ -33,7 +34,7 @@ struct Cli {
     /// Number of harts, 1..=8.
     #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true, value_parser = clap::value_parser!(u8).range(1..=MAX_HARTS as i64))]
     harts: u8,
-    /// Stop after N instructions retired over all harts (exit status 3).
+    /// Stop after N instructions retired or trapped, summed over all harts (exit status 3).
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
     /// Write the commit log (one line per retired instruction, see docs/dvsim.md) to FILE.
@@ -81,7 +82,7 @@ fn build(cli: &Cli) -> Result<Platform> {
     }
     config.bootargs = cli.append.clone();
     if let Some(path) = &cli.initrd {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read the initrd {}", path.display()))?;
+        let bytes = read_capped(path, cli.ram).context("the initrd")?;
         config.initrd = Some(bytes);
     }
     let mut p = Platform::new(config, Box::new(std::io::stdout()), Box::new(QueueSource::default()))?;
@@ -154,7 +155,10 @@ fn run_machine(cli: &Cli, mut platform: Platform, mut log: Option<&mut CommitLog
             }
             RunExit::Fail(code) => eprintln!("dvsim: the program failed with code {code}"),
             RunExit::InsnLimit => {
-                eprintln!("dvsim: stopped after {} instructions (--max-insns)", cli.max_insns.unwrap_or(0))
+                eprintln!(
+                    "dvsim: stopped after {} instructions retired or trapped (--max-insns)",
+                    cli.max_insns.unwrap_or(0)
+                )
             }
             RunExit::Deadlock => eprintln!("dvsim: every hart waits for an interrupt that can never come"),
         }

@@ -50,7 +50,8 @@ pub(crate) const SSTATUS_MASK: u64 = MSTATUS_SIE
     | 1 << 63;
 
 /// misa: MXL = 2, extensions A C H I M S U, and bit 25 (`Z`) for DV-Ext (dvext.md §1
-/// "Discovery"). Read-only (WARL): the extensions cannot be turned off.
+/// "Discovery"). WARL with no writable field: the extensions cannot be turned off, so every write
+/// is accepted and ignored (never a trap: priv spec 3.1.1, test suites probe misa first).
 pub const MISA_VALUE: u64 =
     2 << 62 | ext(b'A') | ext(b'C') | ext(b'H') | ext(b'I') | ext(b'M') | ext(b'S') | ext(b'U') | ext(b'Z');
 
@@ -317,8 +318,9 @@ impl Hart {
                 c.minstret = v;
                 self.instret_written = true;
             }
-            // Read-only-zero or WARL-zero registers: writes are ignored.
-            SENVCFG | MENVCFG | 0x323..=0x33f | 0xb03..=0xb1f => {}
+            // Read-only-zero or WARL-zero registers, and misa (no field writable): writes are
+            // ignored.
+            MISA | SENVCFG | MENVCFG | 0x323..=0x33f | 0xb03..=0xb1f => {}
             _ => {
                 if !self.h_csr_write(addr, v) {
                     return Err(Exc::new(cause::ILLEGAL_INSN, 0));

@@ -171,6 +171,9 @@ pub struct Hart {
     trap_raw: Option<u32>,
     /// Instructions retired per mode (a statistic, [`Hart::retired_by_mode`]).
     modes: mode_count::ModeCount,
+    /// Traps taken since reset, interrupts included: with the retired count, the steps
+    /// `--max-insns` bounds ([`Cpu::steps`]).
+    traps: u64,
 }
 
 impl Hart {
@@ -205,6 +208,7 @@ impl Hart {
             last_raw: 0,
             trap_raw: None,
             modes: mode_count::ModeCount::new(),
+            traps: 0,
         }
     }
 
@@ -325,6 +329,7 @@ impl Hart {
     /// Enters a trap at `target` (priv spec 3.1.6.1, 4.1.1; H spec 8.6.2–8.6.4; dvext.md §3).
     /// The single place where trap state is written.
     pub(crate) fn take_trap(&mut self, e: Exc, interrupt: bool, target: Target) {
+        self.traps += 1;
         let xcause = e.cause | (interrupt as u64) << 63;
         let (old, virt) = (self.prv, self.virt);
         let x = std::mem::take(&mut self.fault_x);
@@ -786,6 +791,10 @@ impl Cpu for Hart {
 
     fn instret(&self) -> u64 {
         self.csr.minstret
+    }
+
+    fn steps(&self) -> u64 {
+        self.modes.total().wrapping_add(self.traps)
     }
 
     fn next_timer_event(&self, mtime: u64) -> Option<u64> {

@@ -43,6 +43,12 @@ impl ModeCount {
         self.total = self.total.wrapping_add(n);
     }
 
+    /// Instructions retired since reset, in every mode.
+    #[inline(always)]
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
     /// Takes back a retirement counted ahead of an instruction that then trapped.
     #[inline(always)]
     pub(crate) fn unretire(&mut self, n: u64) {

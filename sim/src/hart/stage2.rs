@@ -69,8 +69,9 @@ pub fn transformed_insn(raw: u32) -> u64 {
 
 impl Hart {
     /// The translation context for an ordinary access at (prv, virt) or an HLV/HSV (`hyp`).
-    /// G-stage root: `gstage_root(hstatus.HU, hugatp, hgatp)` for V=1 and HU-issued hypervisor
-    /// accesses, `hgatp` for HS/M-issued ones (dvext.md §5.1).
+    /// G-stage root: `gstage_root(hstatus.HU, hugatp, hgatp)` for V=1 (M-mode accesses with
+    /// MPRV and MPV included: `virt` is then MPV) and HU-issued hypervisor accesses, `hgatp` for
+    /// HS/M-issued ones (dvext.md §5.1).
     pub(crate) fn xctx(&self, prv: Priv, virt: bool, hyp: bool) -> Xctx {
         let st = self.mode_state();
         let from_hu = hyp && st.from_hu();

@@ -484,6 +484,24 @@ fn csr_rules() {
     assert_eq!(h.csr_access(num::SSTATUS, csr::CsrOp::Set, 0, false), ill);
 }
 
+/// misa is WARL (priv spec 3.1.1): setting or clearing any extension letter, or writing any
+/// value, from M-mode is accepted and ignored, since no extension can be turned off.
+#[test]
+fn misa_writes_are_ignored() {
+    let mut h = Hart::new(0);
+    let misa = csr::MISA_VALUE;
+    for letter in 0..26 {
+        for op in [csr::CsrOp::Set, csr::CsrOp::Clear, csr::CsrOp::Write] {
+            assert_eq!(h.csr_access(num::MISA, op, 1 << letter, true), Ok(misa), "{op:?} bit {letter}");
+            assert_eq!(h.csr(num::MISA), Some(misa), "{op:?} bit {letter}");
+        }
+    }
+    for v in [0, u64::MAX, 1 << 62, misa & !(3 << 62)] {
+        assert_eq!(h.csr_access(num::MISA, csr::CsrOp::Write, v, true), Ok(misa), "write {v:#x}");
+    }
+    assert_eq!(h.csr(num::MISA), Some(misa));
+}
+
 #[test]
 fn csr_instructions_and_counters() {
     let (mut h, mut m) = setup(&[

@@ -2,6 +2,7 @@
 //! (at their physical addresses, the .bss part zero-filled), anything else as a raw binary at a
 //! given address. Bad images are reported as errors naming the file, never panics.
 
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -27,8 +28,24 @@ pub struct LoadedImage {
 
 /// Loads the file at `path`: ELF if it starts with the ELF magic, else raw at `raw_addr`.
 pub fn load_file(ram: &mut Ram, path: &Path, raw_addr: u64) -> Result<LoadedImage> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = read_capped(path, ram.size())?;
     load_bytes(ram, &bytes, raw_addr).with_context(|| format!("cannot load {}", path.display()))
+}
+
+/// Reads the file at `path`, but no more than `ram_size` bytes: nothing larger fits in RAM, and a
+/// device or a pipe (`/dev/zero`) may never end. A file with more is an error that says where
+/// reading stopped.
+pub fn read_capped(path: &Path, ram_size: u64) -> Result<Vec<u8>> {
+    let read = || -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?.take(ram_size.saturating_add(1)).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    let bytes = read().with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > ram_size {
+        bail!("{} is larger than RAM ({ram_size} bytes): reading stopped there", path.display());
+    }
+    Ok(bytes)
 }
 
 /// Loads `bytes`: ELF if they start with the ELF magic, else raw at `raw_addr`.

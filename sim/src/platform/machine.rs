@@ -330,12 +330,13 @@ impl<C: Cpu> Machine<C> {
         })
     }
 
-    fn instret(&self) -> u64 {
-        self.harts.iter().map(|h| h.instret()).sum()
+    /// Steps (instructions retired or trapped) summed over the harts: what `max_insns` bounds.
+    pub fn steps(&self) -> u64 {
+        self.harts.iter().map(|h| h.steps()).sum()
     }
 
-    /// Runs until software ends the run, `max_insns` instructions retired (over all harts), or a
-    /// deadlock.
+    /// Runs until software ends the run, `max_insns` steps taken (instructions retired or
+    /// trapped, summed over all harts: [`Cpu::steps`]), or a deadlock.
     pub fn run(&mut self, max_insns: Option<u64>) -> RunExit {
         let exit = self.run_inner(max_insns, &mut Plain);
         self.poll_console();
@@ -363,7 +364,7 @@ impl<C: Cpu> Machine<C> {
             let rpt = self.platform.config.rounds_per_tick;
             let mut budget = (rpt - self.round_in_tick).min(POLL_ROUNDS - self.rounds % POLL_ROUNDS);
             if let Some(max) = max_insns {
-                let left = max.saturating_sub(self.instret()).max(1);
+                let left = max.saturating_sub(self.steps()).max(1);
                 budget = budget.min(left.div_ceil(n));
             }
             let mut all_wait = true;
@@ -410,7 +411,7 @@ impl<C: Cpu> Machine<C> {
                 self.refresh_lines();
             }
             if let Some(max) = max_insns {
-                if self.instret() >= max {
+                if self.steps() >= max {
                     return RunExit::InsnLimit;
                 }
             }

@@ -2,7 +2,8 @@
 //! map"). The bus checks RAM first with two comparisons and touches these bytes directly, so the
 //! hot path (instruction fetch, loads, stores) never goes through dynamic dispatch.
 
-use std::ptr::{self, NonNull};
+use std::alloc::{self, Layout};
+use std::ptr::NonNull;
 
 use anyhow::{bail, Result};
 
@@ -14,7 +15,7 @@ pub const DEFAULT_RAM_SIZE: u64 = 256 << 20;
 
 /// The RAM bytes are owned through a raw pointer rather than a `Box<[u8]>`: harts keep pointers
 /// into them in their data TLBs ([`CodeLines::host_page`]) across accesses made here, and every
-/// pointer, theirs and the ones used below, derives from this one (from `Box::into_raw`), so no
+/// pointer, theirs and the ones used below, derives from this one (from the allocator), so no
 /// access here invalidates theirs (a `Box` or a `&mut` to the whole array re-created for each
 /// access would, under Rust's aliasing rules). References made here to parts of the bytes live
 /// only within one method call.
@@ -28,19 +29,20 @@ pub struct Ram {
     code: CodeLines,
 }
 
-// SAFETY: `Ram` owns its allocation exclusively, like the `Box<[u8]>` it was made from; the
-// pointers it hands out are only read by harts while they hold `&mut` to the memory containing
-// this `Ram` (see `CodeLines::host_page`), so sending or sharing a `Ram` between threads is as
-// safe as for a `Box<[u8]>`.
+// SAFETY: `Ram` owns its allocation exclusively, as a `Box<[u8]>` would; the pointers it hands
+// out are only read by harts while they hold `&mut` to the memory containing this `Ram` (see
+// `CodeLines::host_page`), so sending or sharing a `Ram` between threads is as safe as for a
+// `Box<[u8]>`.
 unsafe impl Send for Ram {}
 // SAFETY: as above: through `&Ram` the bytes are only read.
 unsafe impl Sync for Ram {}
 
 impl Drop for Ram {
     fn drop(&mut self) {
-        // SAFETY: `ptr` and `len` come from `Box::into_raw` of a `Box<[u8]>` of `len` bytes in
-        // `Ram::new` and are freed only here, once.
-        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len)) });
+        let layout = Layout::array::<u8>(self.len).expect("the layout Ram::new allocated with");
+        // SAFETY: `ptr` was allocated in `Ram::new` by `alloc_zeroed` with this layout, and is
+        // freed only here, once.
+        unsafe { alloc::dealloc(self.ptr.as_ptr(), layout) };
     }
 }
 
@@ -55,9 +57,13 @@ impl Ram {
         if base.checked_add(size).is_none() {
             bail!("RAM at {base:#x} of size {size:#x} overflows the address space");
         }
-        let raw = Box::into_raw(vec![0u8; len].into_boxed_slice());
-        // SAFETY: `Box::into_raw` never returns null.
-        let ptr = unsafe { NonNull::new_unchecked(raw.cast::<u8>()) };
+        // Zeroed pages straight from the allocator (the OS maps them lazily), and a refusal is an
+        // error, not an abort: the size comes from the command line.
+        let layout = Layout::array::<u8>(len)?;
+        // SAFETY: `layout` has a non-zero size (`size` > 0 was checked above).
+        let Some(ptr) = NonNull::new(unsafe { alloc::alloc_zeroed(layout) }) else {
+            bail!("cannot allocate {} MiB of RAM on this host; use a smaller --ram", size >> 20);
+        };
         // SAFETY: `ptr` points to `len` = `size` bytes that stay allocated, and are written
         // only through the methods below (each of which reports the write to `code`), for as
         // long as `code` exists: both live and die with this `Ram`, whose `Drop` frees them.

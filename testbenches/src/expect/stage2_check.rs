@@ -22,6 +22,28 @@ pub struct Stage2Inputs {
     pub regs: VpmpRegs,
 }
 
+impl Stage2Inputs {
+    /// The bytes the vPMP check covers and the permission it needs: 8 and R for a G-stage PTE
+    /// read, else `1 << pa_size` and the access's own.
+    fn vpmp_query(&self) -> (u64, u64) {
+        if self.pa_is_pte {
+            (8, Access::Load.perm_bit())
+        } else {
+            (1 << self.pa_size, self.access.perm_bit())
+        }
+    }
+
+    /// These inputs with `pa` aligned down to the access size: the module's input contract
+    /// (docs/integration/stage2_check.md: the core raises address-misaligned before it
+    /// translates, and PTE addresses are multiples of 8), under which checking the first and
+    /// last byte, as the module does, is exactly the model's every-byte vPMP rule.
+    pub fn aligned(mut self) -> Self {
+        let (size, _) = self.vpmp_query();
+        self.pa &= !(size - 1);
+        self
+    }
+}
+
 /// The `access` port encoding: the index in `Access::ALL` (docs/integration/stage2_check.md).
 pub fn access_code(a: Access) -> u64 {
     Access::ALL.iter().position(|x| *x == a).unwrap() as u64
@@ -54,7 +76,7 @@ pub fn expected(c: &Stage2Inputs, sv48x4: bool) -> Expected {
         PteStep::Next { ppn } => (0, 0, ppn, 0),
         PteStep::Leaf { pa } => (0, 1, 0, pa),
     };
-    let (size, perm) = if c.pa_is_pte { (8, Access::Load.perm_bit()) } else { (1 << c.pa_size, c.access.perm_bit()) };
+    let (size, perm) = c.vpmp_query();
     Expected {
         gpa_fault: gpa_fault.into(),
         pte_addr: (c.table_ppn << 12) + vpn(m, c.gpa, c.level) * 8,

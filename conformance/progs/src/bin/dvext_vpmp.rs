@@ -9,8 +9,9 @@
 #![no_std]
 #![no_main]
 
-use rt::hyp::{self, enc, At, Level, GATP_SV39X4, GPTE_LEAF};
+use rt::hyp::{self, enc, At, Level, GATP_SV39X4};
 use rt::vm;
+use rt::vpmp::{self, napot, ALL, NAPOT, R, TOR, W, X};
 use rt::{check, check_eq, csrw, entry};
 
 const SENT: u64 = 0x05e4_71e1;
@@ -18,42 +19,9 @@ const SENT: u64 = 0x05e4_71e1;
 const DG: u64 = 0xc000_0000;
 const VAL: u64 = 0x5a5a;
 
-const R: u64 = 1;
-const W: u64 = 2;
-const X: u64 = 4;
-const TOR: u64 = 1 << 3;
-const NAPOT: u64 = 3 << 3;
-const ALL: u64 = u64::MAX >> 10;
-
 /// pmpaddr of a NAPOT 4 KiB region at `base`.
 const fn napot4k(base: u64) -> u64 {
-    base >> 2 | 0x1ff
-}
-
-/// Programs the vPMP entries (cfg byte, address) from 0 up, the rest off, then fences the G
-/// stage from HS as the control plane does (dvext.md §7).
-fn vpmp(entries: &[(u64, u64)]) {
-    let mut cfg = 0;
-    for i in 0..8 {
-        let (c, a) = entries.get(i).copied().unwrap_or((0, 0));
-        cfg |= c << (8 * i);
-        write_addr(i, a);
-    }
-    csrw!("0x6c0", cfg);
-    hyp::exec(Level::HS, &[enc::hfence_gvma(0, 0)], 0, 0);
-}
-
-fn write_addr(i: usize, a: u64) {
-    match i {
-        0 => csrw!("0x6c8", a),
-        1 => csrw!("0x6c9", a),
-        2 => csrw!("0x6ca", a),
-        3 => csrw!("0x6cb", a),
-        4 => csrw!("0x6cc", a),
-        5 => csrw!("0x6cd", a),
-        6 => csrw!("0x6ce", a),
-        _ => csrw!("0x6cf", a),
-    }
+    napot(base, 0x1000)
 }
 
 fn guest_ld(va: u64) -> u64 {
@@ -82,15 +50,10 @@ fn main() {
     hyp::init();
     let data = vm::page();
     vm::poke(data, VAL);
-    let g = hyp::gstage_identity();
-    hyp::gmap(g, 3, 0, DG, data, GPTE_LEAF);
+    let g = hyp::dv_world_with_page(DG, data);
     // The level-0 table holding DG's leaf.
     let t0 = hyp::gpte_addr(g, 3, 0, DG, true) & !0xfff;
-    csrw!("0x880", GATP_SV39X4 | g >> 12);
     csrw!("0x680", GATP_SV39X4 | g >> 12);
-    let causes: u64 = 1 << 1 | 1 << 5 | 1 << 7;
-    csrw!("medeleg", causes);
-    csrw!("0x102", causes);
     hyp::set_hu(true);
     let ld = enc::ld(enc::A0, enc::A1, 0);
     let sd = enc::sd(enc::A0, enc::A1, 0);
@@ -98,23 +61,23 @@ fn main() {
     check_eq!(10, guest_ld(DG), VAL);
 
     // G-stage PTE read outside the grant: a deny entry over the table.
-    vpmp(&[(NAPOT, napot4k(t0)), (NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT, napot4k(t0)), (NAPOT | R | W | X, ALL)]);
     check_eq!(11, guest_ld(DG), SENT);
     afault(12, 5, DG, 1, Some(ld_t));
     guest_sd(DG, 1);
     afault(13, 7, DG, 1, Some(sd_t));
     // ... a gap between two TOR entries (entry 1 is off: only entry 2's bottom).
-    vpmp(&[(TOR | R | W | X, t0 >> 2), (0, (t0 + 0x1000) >> 2), (TOR | R | W | X, ALL)]);
+    vpmp::set(&[(TOR | R | W | X, t0 >> 2), (0, (t0 + 0x1000) >> 2), (TOR | R | W | X, ALL)]);
     check_eq!(14, guest_ld(DG), SENT);
     afault(15, 5, DG, 1, Some(ld_t));
     // ... an entry without R (PTE reads need R).
-    vpmp(&[(NAPOT | X, napot4k(t0)), (NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT | X, napot4k(t0)), (NAPOT | R | W | X, ALL)]);
     check_eq!(16, guest_ld(DG), SENT);
     afault(17, 5, DG, 1, Some(ld_t));
     quiet(18);
 
     // The final address outside the grant: guest and HULV/HUSV.
-    vpmp(&[(NAPOT, napot4k(data)), (NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT, napot4k(data)), (NAPOT | R | W | X, ALL)]);
     check_eq!(20, guest_ld(DG + 8), SENT);
     afault(21, 5, DG + 8, 1, Some(ld_t));
     guest_sd(DG, 1);
@@ -129,33 +92,33 @@ fn main() {
     quiet(27);
 
     // Permissions per access type. Read-only data.
-    vpmp(&[(NAPOT | R, napot4k(data)), (NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT | R, napot4k(data)), (NAPOT | R | W | X, ALL)]);
     check_eq!(30, guest_ld(DG), VAL);
     check_eq!(31, hyp::exec(Level::U, &[hulv], SENT, DG), VAL);
     guest_sd(DG, 1);
     afault(32, 7, DG, 1, Some(sd_t));
     check_eq!(33, vm::peek(data), VAL);
     // Read-write data.
-    vpmp(&[(NAPOT | R | W, napot4k(data)), (NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT | R | W, napot4k(data)), (NAPOT | R | W | X, ALL)]);
     guest_sd(DG + 8, 0x77);
     check_eq!(34, guest_ld(DG + 8), 0x77);
     quiet(35);
     // The guest's code page execute-only: it runs, but cannot load from it.
     let code = hyp::seq(0, &[]);
     let code_page = code & !0xfff;
-    vpmp(&[(NAPOT | X, napot4k(code_page)), (NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT | X, napot4k(code_page)), (NAPOT | R | W | X, ALL)]);
     check_eq!(36, guest_ld(DG), VAL);
     check_eq!(37, guest_ld(code), SENT);
     afault(38, 5, code, 1, Some(ld_t));
     // ... readable and writable but not executable: the fetch faults (1, tval = pc).
-    vpmp(&[(NAPOT | R | W, napot4k(code_page)), (NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT | R | W, napot4k(code_page)), (NAPOT | R | W | X, ALL)]);
     check_eq!(39, guest_ld(DG), rt::lower::ABORTED);
     afault(40, 1, code, 1, Some(0));
     quiet(41);
 
     // No entry enabled: a DV-Ext guest cannot fetch, HULV/HUSV fault; HU itself, HLV from HS
     // and an hstatus.HU = 0 guest are unaffected.
-    vpmp(&[]);
+    vpmp::set(&[]);
     check_eq!(50, guest_ld(DG), rt::lower::ABORTED);
     afault(51, 1, code, 1, None);
     check_eq!(52, hyp::exec(Level::U, &[hulv], SENT, DG), SENT);
@@ -170,17 +133,16 @@ fn main() {
     quiet(58);
 
     // Reprogramming takes effect: grant, deny, grant again.
-    vpmp(&[(NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT | R | W | X, ALL)]);
     check_eq!(60, guest_ld(DG), VAL);
-    vpmp(&[(NAPOT, napot4k(data)), (NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT, napot4k(data)), (NAPOT | R | W | X, ALL)]);
     check_eq!(61, guest_ld(DG), SENT);
     afault(62, 5, DG, 1, Some(ld_t));
-    vpmp(&[(NAPOT | R | W | X, ALL)]);
+    vpmp::set(&[(NAPOT | R | W | X, ALL)]);
     check_eq!(63, guest_ld(DG), VAL);
     check!(64, hyp::quiet());
 
-    csrw!("medeleg", 0);
-    csrw!("0x102", 0);
+    hyp::undelegate_faults();
     hyp::set_hu(false);
 }
 

@@ -2,6 +2,8 @@
 //! boot hart sets up the heap and the frame allocator from the FDT, reads the VM bundle (the
 //! initrd), creates every VM process of `vms.conf` (a bad line or file skips that VM, with a
 //! message), starts the other harts with SBI HSM, and enters the scheduler. Also the power-off.
+//! A bundle that is missing, not a valid archive or without a readable `vms.conf` ends the run
+//! at once with one line and status 1; so does, after the summary, one that starts no VM.
 
 use crate::csr::*;
 use crate::fdt::MAX_HARTS;
@@ -102,11 +104,19 @@ extern "C" fn dvcp_boot_main(hartid: usize, fdt_addr: u64) -> ! {
     for &h in &plat.harts {
         harts[h].present = true;
     }
-    let bundle = plat.initrd.and_then(|(s, e)| {
-        // SAFETY: the initrd range comes from the FDT and is reserved from the frame allocator.
-        let data: &'static [u8] = unsafe { core::slice::from_raw_parts(s as *const u8, (e - s) as usize) };
-        crate::bundle::Bundle::new(data)
-    });
+    let Some((start, end)) = plat.initrd else {
+        println!("dvcp: no VM bundle: pass one with --initrd; no VM started, status 1");
+        power_off(1)
+    };
+    // SAFETY: the initrd range comes from the FDT and is reserved from the frame allocator.
+    let data: &'static [u8] = unsafe { core::slice::from_raw_parts(start as *const u8, (end - start) as usize) };
+    let bundle = match crate::bundle::Bundle::new(data) {
+        Ok(b) => b,
+        Err(e) => {
+            println!("dvcp: the VM bundle (initrd) is not a valid tar archive: {}; no VM started, status 1", e);
+            power_off(1)
+        }
+    };
     let mut k = Kernel {
         frames,
         procs: Vec::new(),
@@ -129,11 +139,14 @@ extern "C" fn dvcp_boot_main(hartid: usize, fdt_addr: u64) -> ! {
         (k.frames.free_pages * 4096) >> 20,
         plat.harts.len()
     );
-    load_vms(&mut k, hartid, &plat.harts);
+    if let Err(why) = load_vms(&mut k, hartid, &plat.harts) {
+        println!("dvcp: {}; no VM started, status 1", why);
+        power_off(1)
+    }
     csrw!(num::SATP, k.kernel_satp);
     fence_all();
     if k.procs.is_empty() {
-        println!("dvcp: no VM process to run");
+        println!("dvcp: the bundle started no VM");
         crate::sched::finish(&mut k);
     }
     *KERNEL.lock() = Some(k);
@@ -147,16 +160,10 @@ extern "C" fn dvcp_boot_main(hartid: usize, fdt_addr: u64) -> ! {
 }
 
 /// Creates every VM process the bundle's `vms.conf` lists; main threads go round-robin over the
-/// harts.
-fn load_vms(k: &mut Kernel, me: usize, harts: &[usize]) {
-    let Some(conf) = k.bundle.as_ref().map(|b| b.file("vms.conf")) else {
-        println!("dvcp: no VM bundle (pass one with --initrd)");
-        return;
-    };
-    let Some(text) = conf.and_then(|c| core::str::from_utf8(c).ok()) else {
-        println!("dvcp: the bundle has no readable vms.conf");
-        return;
-    };
+/// harts. A bad line or file skips its VM (reported, and a failure in the summary); a bundle
+/// without a readable `vms.conf` is an error.
+fn load_vms(k: &mut Kernel, me: usize, harts: &[usize]) -> Result<(), &'static str> {
+    let text = k.bundle.manifest()?;
     // Line by line, so each process keeps its own line (`ARGS` returns it).
     for (i, line) in text.lines().enumerate() {
         let Some(e) = dv_abi::manifest::entries(line).next() else { continue };
@@ -177,6 +184,7 @@ fn load_vms(k: &mut Kernel, me: usize, harts: &[usize]) {
             }
         }
     }
+    Ok(())
 }
 
 fn mode_name(m: dv_abi::manifest::Mode) -> &'static str {

@@ -128,7 +128,7 @@ pub struct Kernel {
     pub harts: [HartSched; MAX_HARTS],
     pub total: HsStats,
     pub next_tid: u32,
-    pub bundle: Option<Bundle>,
+    pub bundle: Bundle,
     pub kernel_satp: u64,
     pub ram: (u64, u64),
     pub slice: u64,

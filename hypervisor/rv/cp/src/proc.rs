@@ -37,7 +37,7 @@ pub fn create(
     hart: usize,
     me: usize,
 ) -> Result<(), &'static str> {
-    let bundle = k.bundle.as_ref().ok_or("no bundle")?;
+    let bundle = &k.bundle;
     let image = bundle.file(e.hv).ok_or("hypervisor file not in the bundle")?;
     bundle.file(e.guest).ok_or("guest file not in the bundle")?;
     let mut space = AddressSpace::new(&mut k.frames, k.ram.0, k.ram.0 + k.ram.1).ok_or("out of memory")?;

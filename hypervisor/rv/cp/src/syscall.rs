@@ -274,7 +274,7 @@ fn file_read(k: &Kernel, pid: usize, a: [u64; 5]) -> Ret {
     }
     copy_in(k, pid, a[0], &mut name[..nlen])?;
     let name = core::str::from_utf8(&name[..nlen]).map_err(|_| Errno::Inval)?;
-    let data = k.bundle.as_ref().and_then(|b| b.file(name)).ok_or(Errno::Inval)?;
+    let data = k.bundle.file(name).ok_or(Errno::Inval)?;
     let off = (a[4] as usize).min(data.len());
     let n = (a[3] as usize).min(data.len() - off);
     copy_out(k, pid, a[2], &data[off..off + n])?;

@@ -66,9 +66,13 @@ pub fn build() -> Result<Box<VmSetup>, SetupError> {
     if v != dv_abi::VERSION {
         return Err(msg("the control plane speaks another ABI version", v));
     }
-    let mut line = [0u8; 512];
+    let mut line = [0u8; manifest::MAX_LINE];
     let n = sys::args(&mut line).map_err(sys_err("ARGS"))?;
-    let text = core::str::from_utf8(&line[..n.min(line.len())]).map_err(|e| msg("ARGS is not UTF-8", e))?;
+    if n > manifest::MAX_LINE {
+        // Never parse a cut line: a key past the cut (say `mode=kvm`) would be lost.
+        return Err(msg("vms.conf", manifest::LINE_TOO_LONG));
+    }
+    let text = core::str::from_utf8(&line[..n]).map_err(|e| msg("ARGS is not UTF-8", e))?;
     let entry = match manifest::entries(text).next() {
         Some(Ok(e)) => e,
         Some(Err(e)) => return Err(SetupError::Msg(alloc::format!("{e}"))),
