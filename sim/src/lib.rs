@@ -5,6 +5,7 @@
 //! platform (`platform/`: the device bus, RAM, UART, CLINT, PLIC, finisher, HTIF, loader, FDT)
 //! implements it. DV-Ext rules come from `dvext-model`, never re-implemented here.
 
+pub mod cli;
 pub mod cpu;
 pub mod firmware;
 pub mod hart;

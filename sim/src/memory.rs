@@ -31,6 +31,18 @@ pub trait Memory {
         let _ = pa;
         None
     }
+    /// Reads an 8-byte page-table entry for a hardware walk (either stage). Only memory holds
+    /// page tables (docs/interpretations.md): the platform refuses devices here, so a walk
+    /// never has a device's read side effects.
+    fn table_read(&mut self, pa: u64) -> Result<u64, BusError> {
+        self.load(pa, 8)
+    }
+    /// Whether LR, SC and AMOs may access `pa`: only RAM supports atomics
+    /// (docs/interpretations.md); elsewhere they raise an access fault.
+    fn atomic_ok(&self, pa: u64, size: Size) -> bool {
+        let _ = (pa, size);
+        true
+    }
     /// LR: records a reservation of `hart` on the 8-byte-aligned granule containing `pa`.
     fn reserve(&mut self, hart: usize, pa: u64);
     /// SC: true (and the reservation is consumed) if `hart` still holds a reservation on `pa`.

@@ -42,6 +42,20 @@ pub const HUSTATUS_UPVP: u64 = 1 << 8;
 pub const MISA_Z: u64 = 1 << 25;
 pub const MISA_H: u64 = 1 << 7;
 
+static HAS_H: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Reads misa.H once, in M-mode at start-up (misa is an M-level CSR, so the S handler could not).
+pub(crate) fn probe_h() {
+    HAS_H.store(crate::csrr!("misa") & MISA_H != 0, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the hart implements the H extension (misa.H): the trap handlers read the H CSRs
+/// (mtval2, mtinst, hstatus, htval, htinst) only then, so the runtime also runs on a hart
+/// without H (the RTL core of docs/core.md).
+pub fn has_h() -> bool {
+    HAS_H.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// Sets or clears hstatus.HU (selects HU vs plain U and the DV-Ext world for guests).
 pub fn set_hu(on: bool) {
     if on {

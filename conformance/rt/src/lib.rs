@@ -167,6 +167,7 @@ extern "C" fn rt_start() -> ! {
     extern "C" {
         fn rt_main();
     }
+    hyp::probe_h();
     // SAFETY: `rt_main` is defined by the program through `entry!`, with this signature.
     unsafe { rt_main() };
     println!("PASS");

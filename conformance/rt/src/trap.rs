@@ -295,14 +295,15 @@ extern "C" fn rt_m_trap(f: &mut Frame) -> u64 {
 
 fn m_trap(f: &mut Frame) -> u64 {
     let ms = crate::csrr!("mstatus");
+    let h = crate::hyp::has_h();
     let t = Trap {
         cause: crate::csrr!("mcause"),
         tval: crate::csrr!("mtval"),
         epc: crate::csrr!("mepc"),
         from: (ms >> 11) & 3,
         virt: (ms >> 39) & 1,
-        tval2: crate::csrr!("0x34b"),
-        tinst: crate::csrr!("0x34a"),
+        tval2: if h { crate::csrr!("0x34b") } else { 0 },
+        tinst: if h { crate::csrr!("0x34a") } else { 0 },
         gva: (ms >> 38) & 1,
     };
     if let Some(h) = hook(&M_HOOK) {
@@ -332,15 +333,16 @@ fn m_trap(f: &mut Frame) -> u64 {
 
 #[no_mangle]
 extern "C" fn rt_s_trap(f: &mut Frame) -> u64 {
-    let hs = crate::csrr!("0x600");
+    let h = crate::hyp::has_h();
+    let hs = if h { crate::csrr!("0x600") } else { 0 };
     let t = Trap {
         cause: crate::csrr!("scause"),
         tval: crate::csrr!("stval"),
         epc: crate::csrr!("sepc"),
         from: (crate::csrr!("sstatus") >> 8) & 1,
         virt: (hs >> 7) & 1,
-        tval2: crate::csrr!("0x643"),
-        tinst: crate::csrr!("0x64a"),
+        tval2: if h { crate::csrr!("0x643") } else { 0 },
+        tinst: if h { crate::csrr!("0x64a") } else { 0 },
         gva: (hs >> 6) & 1,
     };
     if let Some(h) = hook(&S_HOOK) {

@@ -213,17 +213,18 @@ module dvc_mmu #(
   assign itlb_fill = walk_ok && !walk_d && walk_granted;
   assign dtlb_fill = walk_ok && walk_d && walk_granted;
 
+  // A kept fault lasts while its instruction waits; any redirect (a trap, an xRET, a CSR write
+  // changing privilege, MPRV, SUM or MXR) may change the verdict, so it drops them.
   always_ff @(posedge clk) begin
-    if (rst || flush) begin
-      i_fq_valid <= 1'b0;
-      d_fq_valid <= 1'b0;
-    end else if (ptw_done && !(walk_ok && walk_granted)) begin
-      if (walk_d) begin
+    if (rst || flush || i_cancel) i_fq_valid <= 1'b0;
+    if (rst || flush || d_cancel) d_fq_valid <= 1'b0;
+    if (!rst && !flush && ptw_done && !(walk_ok && walk_granted)) begin
+      if (walk_d && !d_cancel) begin
         d_fq_valid <= 1'b1;
         d_fq_vpn <= walk_vpn;
         d_fq_need <= d_need;
         d_fq_page <= !ptw_fault_access;
-      end else begin
+      end else if (!walk_d && !i_cancel) begin
         i_fq_valid <= 1'b1;
         i_fq_vpn <= walk_vpn;
         i_fq_page <= !ptw_fault_access;

@@ -52,8 +52,9 @@ pub(crate) const SSTATUS_MASK: u64 = MSTATUS_SIE
 /// misa: MXL = 2, extensions A C H I M S U, and bit 25 (`Z`) for DV-Ext (dvext.md §1
 /// "Discovery"). WARL with no writable field: the extensions cannot be turned off, so every write
 /// is accepted and ignored (never a trap: priv spec 3.1.1, test suites probe misa first).
-pub const MISA_VALUE: u64 =
-    2 << 62 | ext(b'A') | ext(b'C') | ext(b'H') | ext(b'I') | ext(b'M') | ext(b'S') | ext(b'U') | ext(b'Z');
+pub const MISA_VALUE: u64 = MISA_RV64IMAC | ext(b'H') | ext(b'Z');
+/// misa of a hart without H and DV-Ext ([`super::HartConfig::RV64IMAC`]).
+pub const MISA_RV64IMAC: u64 = 2 << 62 | ext(b'A') | ext(b'C') | ext(b'I') | ext(b'M') | ext(b'S') | ext(b'U');
 
 const fn ext(letter: u8) -> u64 {
     1 << (letter - b'A')
@@ -69,7 +70,9 @@ pub(crate) const S_INTS: u64 = MIP_SSIP | MIP_STIP | MIP_SEIP;
 const MIE_WRITABLE: u64 = S_INTS | 1 << 3 | 1 << 7 | 1 << 11;
 /// medeleg: every exception up to 15 except ECALL from M (11) and the reserved 14, plus the H
 /// extension's ECALL from VS (10), guest-page faults (20, 21, 23) and virtual instruction (22).
-const MEDELEG_WRITABLE: u64 = 0xb7ff | 0xf << 20;
+const MEDELEG_WRITABLE: u64 = MEDELEG_WRITABLE_NO_H | 1 << 10 | 0xf << 20;
+/// medeleg without H: no ECALL from VS, no guest faults (read-only zero, as Spike has them).
+const MEDELEG_WRITABLE_NO_H: u64 = 0xb3ff;
 
 pub const INHIBIT_CY: u64 = 1 << 0;
 pub const INHIBIT_IR: u64 = 1 << 2;
@@ -187,8 +190,10 @@ impl Hart {
         writes: bool,
         vipi: &mut dvext_model::vipi::VipiBitmap,
     ) -> Result<u64, Exc> {
-        if let Some(r) = self.dv_csr_access(addr, op, operand, writes, vipi) {
-            return r;
+        if self.cfg.hypervisor {
+            if let Some(r) = self.dv_csr_access(addr, op, operand, writes, vipi) {
+                return r;
+            }
         }
         let addr = self.csr_check(addr, writes)?;
         self.csr_rmw(addr, op, operand, writes)
@@ -227,9 +232,11 @@ impl Hart {
             SIP => self.mip() & c.mideleg & S_INTS,
             SATP => c.satp,
             MSTATUS => c.mstatus,
-            MISA => MISA_VALUE,
+            MISA if self.cfg.hypervisor => MISA_VALUE,
+            MISA => MISA_RV64IMAC,
             MEDELEG => c.medeleg,
-            MIDELEG => c.mideleg | VS_INTS | dvext_model::csr::warl::MIDELEG_FORCED,
+            MIDELEG if self.cfg.hypervisor => c.mideleg | VS_INTS | dvext_model::csr::warl::MIDELEG_FORCED,
+            MIDELEG => c.mideleg,
             MIE => c.mie | self.dv.mie_bits(),
             MTVEC => c.mtvec,
             MCOUNTEREN => c.mcounteren,
@@ -248,7 +255,8 @@ impl Hart {
             0xb03..=0xb1f | 0xc03..=0xc1f => 0, // hpmcounters: hardwired zero
             MVENDORID | MARCHID | MIMPID | MCONFIGPTR => 0,
             MHARTID => self.hartid as u64,
-            _ => return self.h_csr_read(addr).ok_or(Exc::new(cause::ILLEGAL_INSN, 0)),
+            _ if self.cfg.hypervisor => return self.h_csr_read(addr).ok_or(Exc::new(cause::ILLEGAL_INSN, 0)),
+            _ => return Err(Exc::new(cause::ILLEGAL_INSN, 0)),
         })
     }
 
@@ -287,15 +295,20 @@ impl Hart {
             }
             MSTATUS => {
                 let mut m = MSTATUS_WRITABLE;
+                if !self.cfg.hypervisor {
+                    m &= !(MSTATUS_GVA | MSTATUS_MPV);
+                }
                 if (v & MSTATUS_MPP) >> 11 == 2 {
                     m &= !MSTATUS_MPP; // reserved MPP: keep the old value (WARL)
                 }
                 c.mstatus = (c.mstatus & !m) | (v & m);
                 self.update_tlb_keys();
             }
-            MEDELEG => c.medeleg = v & MEDELEG_WRITABLE,
+            MEDELEG if self.cfg.hypervisor => c.medeleg = v & MEDELEG_WRITABLE,
+            MEDELEG => c.medeleg = v & MEDELEG_WRITABLE_NO_H,
             MIDELEG => c.mideleg = v & S_INTS,
-            MIE => c.mie = v & (MIE_WRITABLE | VS_INTS),
+            MIE if self.cfg.hypervisor => c.mie = v & (MIE_WRITABLE | VS_INTS),
+            MIE => c.mie = v & MIE_WRITABLE,
             MTVEC => c.mtvec = legal_tvec(v),
             MCOUNTEREN => c.mcounteren = v & 0xffff_ffff,
             MCOUNTINHIBIT => c.mcountinhibit = v & (INHIBIT_CY | INHIBIT_IR),
@@ -307,7 +320,9 @@ impl Hart {
                 // VSSIP is an alias of hvip.VSSIP (H spec "hvip"); the U-level bits belong to
                 // DV-Ext (huip) and are read-only here (interpretations.md 10).
                 c.mip_sw = v & S_INTS;
-                c.h.hvip = (c.h.hvip & !4) | (v & 4);
+                if self.cfg.hypervisor {
+                    c.h.hvip = (c.h.hvip & !4) | (v & 4);
+                }
             }
             0x3a0..=0x3ef => {
                 self.pmp.write(addr, v)?;
@@ -322,7 +337,7 @@ impl Hart {
             // ignored.
             MISA | SENVCFG | MENVCFG | 0x323..=0x33f | 0xb03..=0xb1f => {}
             _ => {
-                if !self.h_csr_write(addr, v) {
+                if !self.cfg.hypervisor || !self.h_csr_write(addr, v) {
                     return Err(Exc::new(cause::ILLEGAL_INSN, 0));
                 }
             }

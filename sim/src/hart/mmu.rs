@@ -298,7 +298,7 @@ impl Hart {
                 self.fault_x.tinst = implicit;
                 return Err(Exc::new(acc.access_fault(), va));
             }
-            let Ok(pte) = mem.load(pte_addr, 8) else {
+            let Ok(pte) = mem.table_read(pte_addr) else {
                 self.fault_x.tinst = implicit;
                 return Err(Exc::new(acc.access_fault(), va));
             };

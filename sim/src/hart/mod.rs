@@ -174,12 +174,41 @@ pub struct Hart {
     /// Traps taken since reset, interrupts included: with the retired count, the steps
     /// `--max-insns` bounds ([`Cpu::steps`]).
     traps: u64,
+    /// What the hart implements beyond RV64IMAC + M/S/U.
+    pub(crate) cfg: HartConfig,
+}
+
+/// The extensions a hart implements beyond RV64IMAC, Zicsr, Zifencei and M/S/U with Sv39/Sv48
+/// and PMP. dvsim's own hart has them all; [`HartConfig::RV64IMAC`] is the hart of the first
+/// RTL core (docs/core.md), so that the model it runs in lockstep with is the same machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HartConfig {
+    /// The H extension and DV-Ext (which needs H): without them misa has neither H nor the
+    /// DV-Ext bit, their CSRs and instructions are illegal, and mideleg, medeleg, mie, mip and
+    /// mstatus lose their H fields.
+    pub hypervisor: bool,
+}
+
+impl HartConfig {
+    pub const FULL: HartConfig = HartConfig { hypervisor: true };
+    pub const RV64IMAC: HartConfig = HartConfig { hypervisor: false };
+}
+
+impl Default for HartConfig {
+    fn default() -> Self {
+        HartConfig::FULL
+    }
 }
 
 impl Hart {
+    /// A hart with every extension dvsim implements ([`HartConfig::FULL`]) in its reset state.
+    pub fn new(hartid: usize) -> Hart {
+        Hart::with_config(hartid, HartConfig::FULL)
+    }
+
     /// A hart in its reset state (priv spec 3.4): M-mode, pc = 0x1000 (platform.md, "Reset"),
     /// mstatus.MIE = MPRV = 0, misa at its maximal value, PMP entries off.
-    pub fn new(hartid: usize) -> Hart {
+    pub fn with_config(hartid: usize, cfg: HartConfig) -> Hart {
         Hart {
             x: [0; 64],
             pc: 0x1000,
@@ -208,8 +237,22 @@ impl Hart {
             last_raw: 0,
             trap_raw: None,
             modes: mode_count::ModeCount::new(),
+            cfg,
             traps: 0,
         }
+    }
+
+    /// The extensions this hart implements.
+    pub fn config(&self) -> HartConfig {
+        self.cfg
+    }
+
+    /// Lockstep with an engine whose `mcycle` counts clock cycles (the RTL core; docs/core.md
+    /// "Lockstep"): sets `mcycle` so that the next instruction reads `v` from `mcycle` or `cycle`.
+    /// (A step counts itself into `mcycle` before a CSR instruction reads it.)
+    pub fn follow_mcycle(&mut self, v: u64) {
+        let own = u64::from(self.csr.mcountinhibit & csr::INHIBIT_CY == 0);
+        self.csr.mcycle = v.wrapping_sub(own);
     }
 
     /// The privilege level and V bit.
@@ -802,7 +845,7 @@ impl Cpu for Hart {
     }
 
     fn dv_mirror(&self) -> Option<[u64; 3]> {
-        Some([self.dv.vtimecmp, self.dv.vtimectl, self.dv.vcpuid])
+        self.cfg.hypervisor.then_some([self.dv.vtimecmp, self.dv.vtimectl, self.dv.vcpuid])
     }
 
     fn dv_mirror_write(&mut self, reg: DvMirrorReg, value: u64) {

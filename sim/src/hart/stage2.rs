@@ -97,7 +97,7 @@ impl Hart {
             if pmp.perms(addr, 8, Priv::S) & pmp::R == 0 {
                 return None;
             }
-            mem.load(addr, 8).ok()
+            mem.table_read(addr).ok()
         })
     }
 
@@ -162,7 +162,7 @@ impl Hart {
             if pmp.perms(addr, 8, Priv::S) & pmp::R == 0 {
                 return None;
             }
-            let v = mem.load(addr, 8).ok()?;
+            let v = mem.table_read(addr).ok()?;
             if nseen < seen.len() {
                 seen[nseen] = (addr, v);
                 nseen += 1;

@@ -13,6 +13,7 @@ use std::rc::Rc;
 use anyhow::{bail, Result};
 use dvext_model::vipi::VipiBitmap;
 
+use super::boot_rom::{BOOT_ROM_BASE, BOOT_ROM_SIZE};
 use super::clint::CLINT_BASE;
 use super::htif::Htif;
 use super::ram::Ram;
@@ -85,6 +86,8 @@ pub struct Bus {
     /// The machine-wide vIPI pending bitmap (dvext.md §6.2).
     vipi: VipiBitmap,
     dv: DvMirrors,
+    /// The harts implement DV-Ext: the CLINT window serves its mirror (dvext.md §6.3).
+    dvext: bool,
     /// Set by every device access and by stores to HTIF `tohost`: the machine then checks for an
     /// exit request and recomputes interrupt lines (devices change their outputs only when
     /// accessed or ticked), and a hart's batch ends ([`Memory::batch_break`]).
@@ -101,8 +104,22 @@ impl Bus {
             htif: None,
             vipi: VipiBitmap::default(),
             dv: DvMirrors::default(),
+            dvext: true,
             mmio_touched: false,
         }
+    }
+
+    /// Whether the harts implement DV-Ext: without it the CLINT's DV-Ext mirror (vipi0..3 and the
+    /// per-hart registers) is absent and faults like the rest of the window above 0x10000.
+    pub fn set_dvext(&mut self, on: bool) {
+        self.dvext = on;
+    }
+
+    /// Whether `[pa, pa + len)` is memory an instruction may be fetched from, or a page table
+    /// read from: RAM and the boot ROM (docs/interpretations.md).
+    pub fn is_memory(&self, pa: u64, len: u64) -> bool {
+        self.ram.offset_of(pa, len).is_some()
+            || (BOOT_ROM_BASE..BOOT_ROM_BASE + BOOT_ROM_SIZE).contains(&pa) && pa + len <= BOOT_ROM_BASE + BOOT_ROM_SIZE
     }
 
     /// Registers `device` over `[base, base + size)`. Refuses empty ranges, ranges that wrap and
@@ -214,7 +231,7 @@ impl Bus {
     #[cold]
     fn load_mmio(&mut self, pa: u64, size: u8) -> Result<u64, BusError> {
         self.mmio_touched = true;
-        if let Some(w) = Self::vipi_word(pa, size) {
+        if let Some(w) = Self::vipi_word(pa, size).filter(|_| self.dvext) {
             let (word, shift) = w?;
             let v = self.vipi.words[word] >> (shift * 8);
             return Ok(if size == 8 { v } else { v & 0xffff_ffff });
@@ -231,7 +248,7 @@ impl Bus {
     #[cold]
     fn store_mmio(&mut self, pa: u64, size: u8, value: u64) -> Result<(), BusError> {
         self.mmio_touched = true;
-        if let Some(w) = Self::vipi_word(pa, size) {
+        if let Some(w) = Self::vipi_word(pa, size).filter(|_| self.dvext) {
             let (word, shift) = w?;
             let mask = if size == 8 { u64::MAX } else { 0xffff_ffff << (shift * 8) };
             let old = self.vipi.words[word];
@@ -313,12 +330,26 @@ impl Memory for Bus {
         }
     }
 
+    /// Instructions come from RAM or the boot ROM only; a fetch anywhere else is refused (an
+    /// instruction access fault), never a device read.
     #[inline]
     fn fetch16(&mut self, pa: u64) -> Result<u16, BusError> {
         match self.ram.offset_of(pa, 2) {
             Some(off) => Ok(self.ram.load_at(off, 2) as u16),
-            None => self.load_mmio(pa, 2).map(|v| v as u16),
+            None if self.is_memory(pa, 2) => self.load_mmio(pa, 2).map(|v| v as u16),
+            None => Err(BusError::Unmapped),
         }
+    }
+
+    fn table_read(&mut self, pa: u64) -> Result<u64, BusError> {
+        if !self.is_memory(pa, 8) {
+            return Err(BusError::Unmapped);
+        }
+        self.load(pa, 8)
+    }
+
+    fn atomic_ok(&self, pa: u64, size: Size) -> bool {
+        self.ram.offset_of(pa, u64::from(size)).is_some()
     }
 
     #[inline(always)]

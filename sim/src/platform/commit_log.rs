@@ -167,6 +167,12 @@ impl<M: Memory> Memory for Recorder<'_, M> {
     fn fetch32(&mut self, pa: u64) -> Option<u32> {
         self.mem.fetch32(pa)
     }
+    fn table_read(&mut self, pa: u64) -> Result<u64, BusError> {
+        self.mem.table_read(pa)
+    }
+    fn atomic_ok(&self, pa: u64, size: Size) -> bool {
+        self.mem.atomic_ok(pa, size)
+    }
     /// The memory's, so a logged hart uses its pre-decoded cache exactly as an unlogged one.
     fn code_lines(&mut self) -> Option<&mut crate::memory::CodeLines> {
         self.mem.code_lines()

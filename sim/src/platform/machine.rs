@@ -66,6 +66,9 @@ pub struct MachineConfig {
     pub bootargs: Option<String>,
     /// An initial RAM disk (`--initrd`): placed just below the FDT and described in `/chosen`.
     pub initrd: Option<Vec<u8>>,
+    /// The harts implement H and DV-Ext ([`crate::hart::HartConfig`]): the CLINT window then
+    /// has the DV-Ext mirror.
+    pub hypervisor: bool,
 }
 
 impl Default for MachineConfig {
@@ -77,6 +80,7 @@ impl Default for MachineConfig {
             rounds_per_tick: DEFAULT_ROUNDS_PER_TICK,
             bootargs: None,
             initrd: None,
+            hypervisor: true,
         }
     }
 }
@@ -131,6 +135,7 @@ impl Platform {
             bail!("rounds per mtime tick must be at least 1");
         }
         let mut bus = Bus::new(Ram::new(RAM_BASE, config.ram_size)?);
+        bus.set_dvext(config.hypervisor);
         let clint = Rc::new(RefCell::new(Clint::new(config.harts)));
         let plic = Rc::new(RefCell::new(Plic::new(config.harts)));
         let uart = Rc::new(RefCell::new(Uart::new(sink, source)));

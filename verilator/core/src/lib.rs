@@ -3,6 +3,7 @@
 //! the test finisher, HTIF) come from dvsim's platform, and dvsim itself can run in lockstep
 //! beside it, checking every retired instruction.
 
+pub mod lockstep;
 pub mod model;
 pub mod soc;
 pub mod trace;

@@ -8,8 +8,9 @@
 //! flip-flops at the next rising edge, so the SoC sees them as a synchronous memory would.
 
 use anyhow::{bail, Result};
-use dvsim::memory::Memory;
+use dvsim::memory::Memory as _;
 use dvsim::platform::finisher::FinisherEvent;
+use dvsim::platform::machine::{DEADLOCK_TICKS, IDLE_QUANTUM};
 use dvsim::platform::uart::UART_IRQ;
 use dvsim::platform::{Platform, RunExit};
 
@@ -81,6 +82,17 @@ impl Ports {
 
 /// Rising edges between polls of the console input and flushes of its output.
 const POLL_CYCLES: u64 = 4096;
+
+/// What bounds a run ([`Rtl::run`]).
+#[derive(Default)]
+pub struct Limits<'a> {
+    /// Instructions retired or trapped over all harts (`--max-insns`, exit status 3).
+    pub max_steps: Option<u64>,
+    /// Clock cycles (also exit status 3).
+    pub max_cycles: Option<u64>,
+    /// Called every 2^20 cycles (progress reports).
+    pub progress: Option<&'a mut dyn FnMut(&Rtl)>,
+}
 
 pub struct Rtl {
     model: SocModel,
@@ -162,28 +174,27 @@ impl Rtl {
     pub fn skip(&mut self, ticks: u64) {
         self.p.skip.set(0, 1, 1);
         self.p.skip_ticks.set(0, 64, ticks);
-        self.cycle(&mut |_: &TraceRecord, _: &mut Platform| {});
+        self.cycle(&mut |_: &TraceRecord, _: &mut Platform| true);
         self.p.skip.set(0, 1, 0);
         self.cycles += ticks * crate::MTIME_DIV - 1;
     }
 
     /// One clock cycle. `commit` sees each hart's trace record in hart order (and may use the
-    /// platform, e.g. to read back instruction bits for the log).
+    /// platform, e.g. to read back instruction bits for the log); it returns false to stop the
+    /// run (then so does this).
     #[inline]
-    pub fn cycle(&mut self, commit: &mut impl FnMut(&TraceRecord, &mut Platform)) {
+    pub fn cycle(&mut self, commit: &mut impl FnMut(&TraceRecord, &mut Platform) -> bool) -> bool {
         self.edge(true);
         self.serve();
+        let mut go = true;
         let any = self.tr.any(self.harts);
         if any != 0 {
-            let n = u64::from(any.count_ones());
-            self.steps += n;
+            self.steps += u64::from(any.count_ones());
             for k in 0..self.harts {
                 if self.tr.valid(k) {
                     let r = self.tr.record(k);
-                    if !r.trap {
-                        self.retired += 1;
-                    }
-                    commit(&r, &mut self.platform);
+                    self.retired += u64::from(!r.trap);
+                    go &= commit(&r, &mut self.platform);
                 }
             }
         }
@@ -191,6 +202,73 @@ impl Rtl {
         self.cycles += 1;
         if self.cycles.is_multiple_of(POLL_CYCLES) {
             self.poll_console();
+        }
+        go
+    }
+
+    /// Runs until software ends the run, `limits` stop it, or every hart waits for an
+    /// interrupt that can never come. `commit` sees every trace record (see [`Rtl::cycle`]);
+    /// it returning false ends the run with `None`.
+    pub fn run(
+        &mut self,
+        limits: &mut Limits,
+        commit: &mut impl FnMut(&TraceRecord, &mut Platform) -> bool,
+    ) -> Option<RunExit> {
+        let mut asleep = 0u32;
+        let mut idle_ticks = 0u64;
+        loop {
+            if !self.cycle(commit) {
+                return None;
+            }
+            if let Some(e) = self.exit {
+                // The instruction that asked is traced in the next cycle.
+                self.cycle(commit);
+                self.poll_console();
+                return Some(e);
+            }
+            if limits.max_steps.is_some_and(|m| self.steps >= m) || limits.max_cycles.is_some_and(|m| self.cycles >= m)
+            {
+                self.poll_console();
+                return Some(RunExit::InsnLimit);
+            }
+            if let Some(tick) = limits.progress.as_mut() {
+                if self.cycles.is_multiple_of(1 << 20) {
+                    tick(self);
+                }
+            }
+            // Idle: every hart waits in WFI (its pipeline drained): skip to the next timer.
+            if !self.all_sleeping() {
+                asleep = 0;
+                idle_ticks = 0;
+                continue;
+            }
+            asleep += 1;
+            if asleep < 4 {
+                continue;
+            }
+            self.poll_console();
+            if !self.all_sleeping() {
+                continue;
+            }
+            let now = self.mtime();
+            match self.next_timer() {
+                Some(t) if t > now => {
+                    idle_ticks = 0;
+                    self.skip(t - now);
+                }
+                _ => {
+                    if self.platform.uart.borrow().input_live() {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    } else {
+                        idle_ticks += IDLE_QUANTUM;
+                        if idle_ticks >= DEADLOCK_TICKS {
+                            return Some(RunExit::Deadlock);
+                        }
+                    }
+                    self.skip(IDLE_QUANTUM);
+                }
+            }
+            asleep = 0;
         }
     }
 
@@ -275,9 +353,4 @@ impl Rtl {
         }
         self.refresh_irq();
     }
-}
-
-/// Reads instruction bits through the RTL's memory (the platform's bus) for the commit log.
-pub fn bus_of(p: &mut Platform) -> &mut impl Memory {
-    &mut p.bus
 }

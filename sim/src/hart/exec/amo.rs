@@ -2,7 +2,10 @@
 //! ([`Memory::reserve`], [`Memory::check_reservation`]); AMOs are a load and a store through
 //! [`Memory`] within one step, which is atomic because the platform steps harts one at a time.
 //! Misaligned LR raises load-address-misaligned, misaligned SC/AMO store/AMO-address-misaligned.
-//! SC and AMOs translate as stores that also need read permission ([`Access::Amo`]).
+//! SC and AMOs translate as stores that also need read permission ([`Access::Amo`]). Only RAM
+//! supports atomics ([`Memory::atomic_ok`]): LR elsewhere raises a load access fault, an AMO a
+//! store/AMO access fault; SC checks its reservation first, which only LR to RAM can make, so
+//! an SC elsewhere simply fails.
 
 use super::super::decode::Insn;
 use super::super::mmu::Access;
@@ -23,6 +26,9 @@ fn lr<M: Memory>(h: &mut Hart, m: &mut M, i: Insn, size: u8) -> Result<(), Exc> 
         return Err(Exc::new(cause::LOAD_MISALIGNED, va));
     }
     let pa = h.translate(m, va, size as u64, Access::Load)?;
+    if !m.atomic_ok(pa, size) {
+        return Err(Exc::new(cause::LOAD_ACCESS, va));
+    }
     let v = m.load(pa, size).map_err(|_| Exc::new(cause::LOAD_ACCESS, va))?;
     m.reserve(h.hartid, pa);
     h.reg_write(i.rd, sext(v, size));
@@ -51,6 +57,9 @@ fn amo<M: Memory>(h: &mut Hart, m: &mut M, i: Insn, size: u8, f: impl Fn(u64, u6
         return Err(Exc::new(cause::STORE_MISALIGNED, va));
     }
     let pa = h.translate(m, va, size as u64, Access::Amo)?;
+    if !m.atomic_ok(pa, size) {
+        return Err(Exc::new(cause::STORE_ACCESS, va));
+    }
     let old = sext(m.load(pa, size).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?, size);
     let new = f(old, h.reg_read(i.rs2));
     h.mem_store(m, pa, size, new).map_err(|_| Exc::new(cause::STORE_ACCESS, va))?;

@@ -16,7 +16,17 @@ fn fault(f: dvext_model::csr::AccessFault) -> Exc {
     Exc::new(f.cause(), 0)
 }
 
+/// Without H (and so without DV-Ext) every instruction here is illegal (an unknown encoding).
+fn implemented(h: &Hart) -> Result<(), Exc> {
+    if h.cfg.hypervisor {
+        Ok(())
+    } else {
+        Err(Exc::new(cause::ILLEGAL_INSN, 0))
+    }
+}
+
 fn check(h: &Hart, insn: DvInsn) -> Result<(), Exc> {
+    implemented(h)?;
     let tvm = h.csr.mstatus & MSTATUS_TVM != 0;
     insn_check(insn, h.mode_state().mode(), tvm).map_err(fault)
 }
@@ -24,6 +34,7 @@ fn check(h: &Hart, insn: DvInsn) -> Result<(), Exc> {
 /// HFENCE.VVMA / HFENCE.GVMA (H spec 8.3.2): virtual instruction when V=1, illegal in U
 /// (HU included: it has hufence), GVMA illegal in HS with TVM. Flushes every cached translation.
 fn hfence(h: &mut Hart, gvma: bool) -> Result<(), Exc> {
+    implemented(h)?;
     if h.virt {
         return Err(Exc::new(cause::VIRTUAL_INSN, 0));
     }
@@ -58,6 +69,7 @@ pub fn hufence_gvma(h: &mut Hart) -> Result<(), Exc> {
 
 /// huret (dvext.md §4), performed by `dvext_model::trap::huret`: never enters HS or M.
 pub fn huret(h: &mut Hart) -> Result<(), Exc> {
+    implemented(h)?;
     let st = h.mode_state();
     match dvext_model::trap::huret(&mut h.dv, &st) {
         HuretResult::Fault(f) => Err(fault(f)),
