@@ -6,6 +6,7 @@
 //! implements it. DV-Ext rules come from `dvext-model`, never re-implemented here.
 
 pub mod cli;
+pub mod conformance;
 pub mod cpu;
 pub mod firmware;
 pub mod hart;

@@ -3,12 +3,15 @@
 //! the test finisher, HTIF) come from dvsim's platform, and dvsim itself can run in lockstep
 //! beside it, checking every retired instruction.
 
+pub mod fuzz;
 pub mod lockstep;
 pub mod model;
+pub mod session;
 pub mod soc;
 pub mod trace;
 
-pub use soc::Rtl;
+pub use session::{Session, Stop};
+pub use soc::{Limits, Rtl};
 
 /// Clock cycles per mtime tick: the SoC's CLINT divides a nominal 1 GHz clock down to the
 /// platform's 10 MHz mtime (dvc_clint's MTIME_DIV).

@@ -10,13 +10,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use dvrtl::lockstep::Lockstep;
-use dvrtl::soc::Limits;
-use dvrtl::Rtl;
+use dvrtl::{Limits, Rtl, Session, Stop};
 use dvsim::cli::{exit_code, parse, report_exit, MachineArgs};
-use dvsim::hart::{Hart, HartConfig};
 use dvsim::platform::console::{CharSource, StdinSource};
-use dvsim::platform::{CommitLog, Platform, RunExit};
+use dvsim::platform::{CommitLog, RunExit};
 
 /// The exit status of a lockstep divergence.
 const DIVERGED: u8 = 5;
@@ -32,20 +29,8 @@ struct Cli {
     lockstep: bool,
 }
 
-fn build(cli: &Cli) -> Result<(Platform, u64)> {
-    let config = cli.machine.config(false)?;
-    cli.machine.build(config, Box::new(std::io::stdout()))
-}
-
-/// The model for lockstep: the same machine, booted from the same images, its console muted.
-fn model(cli: &Cli) -> Result<Lockstep> {
-    let config = cli.machine.config(false)?;
-    let (platform, _) = cli.machine.build(config, Box::new(std::io::sink()))?;
-    let harts = (0..platform.config.harts).map(|k| Hart::with_config(k, HartConfig::RV64IMAC)).collect();
-    Ok(Lockstep::new(platform, harts))
-}
-
 fn run(cli: &Cli) -> Result<u8> {
+    let build = |sink: Box<dyn Write>| cli.machine.build(cli.machine.config(false)?, sink);
     let mut log = match &cli.machine.commit_log {
         Some(path) => {
             let f = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -55,64 +40,51 @@ fn run(cli: &Cli) -> Result<u8> {
     };
     let mut source: Option<Box<dyn CharSource>> = Some(Box::new(StdinSource::spawn()));
     let started = Instant::now();
+    let tty = std::io::stderr().is_terminal();
     let (mut cycles, mut steps, mut retired) = (0u64, 0u64, 0u64);
     let status = loop {
-        let (platform, start) = build(cli)?;
-        let mut rtl = Rtl::new(platform)?;
-        if let Some(src) = source.take() {
-            rtl.platform.uart.borrow_mut().set_source(src);
-        }
-        rtl.reset(start)?;
-        let mut lockstep = if cli.lockstep { Some(model(cli)?) } else { None };
-        let mut diverged = None;
-        let max_steps = cli.machine.max_insns.map(|m| m.saturating_sub(steps));
-        let tty = std::io::stderr().is_terminal();
+        let mut s = Session::new(&build, Box::new(std::io::stdout()), source.take(), cli.lockstep)?;
+        let (c0, s0) = (cycles, steps);
         let mut progress = |r: &Rtl| {
-            let s = started.elapsed().as_secs_f64();
+            let secs = started.elapsed().as_secs_f64();
             eprint!(
                 "\rdvrtl: {} cycles, {} instructions, {:.2} MHz   ",
-                cycles + r.cycles,
-                steps + r.steps,
-                (cycles + r.cycles) as f64 / s / 1e6
+                c0 + r.cycles,
+                s0 + r.steps,
+                (c0 + r.cycles) as f64 / secs / 1e6
             );
         };
-        let mut limits = Limits { max_steps, max_cycles: None, progress: if tty { Some(&mut progress) } else { None } };
-        let exit = rtl.run(&mut limits, &mut |rec, p| {
-            if log.is_none() && lockstep.is_none() {
-                return true;
-            }
-            let c = rec.commit(&mut p.bus);
+        let mut limits = Limits {
+            max_steps: cli.machine.max_insns.map(|m| m.saturating_sub(steps)),
+            max_cycles: None,
+            progress: if tty { Some(&mut progress) } else { None },
+        };
+        let mut write = |c: &dvsim::platform::Commit| {
             if let Some(log) = log.as_mut() {
-                log.write_commit(&c);
+                log.write_commit(c);
             }
-            if let Some(ls) = lockstep.as_mut() {
-                if let Err(d) = ls.check(rec, &c) {
-                    diverged = Some(d);
-                    return false;
-                }
-            }
-            true
-        });
+        };
+        let each: Option<&mut dyn FnMut(&dvsim::platform::Commit)> =
+            if cli.machine.commit_log.is_some() { Some(&mut write) } else { None };
+        let stop = s.run(&mut limits, each);
         if tty {
             eprintln!();
         }
-        cycles += rtl.cycles;
-        steps += rtl.steps;
-        retired += rtl.retired;
+        cycles += s.rtl.cycles;
+        steps += s.rtl.steps;
+        retired += s.rtl.retired;
         let _ = std::io::stdout().flush();
-        if let Some(d) = diverged {
-            eprint!("{}", d.report);
-            eprintln!("dvrtl: lockstep divergence on hart {} (the model's report above)", d.hart);
-            break DIVERGED;
-        }
-        match exit {
-            Some(RunExit::Reset) => {
-                // A finisher reset: the machine starts again, with the same console input.
-                source = Some(rtl.platform.uart.borrow_mut().take_source());
-                continue;
+        match stop {
+            Stop::Diverged(d) => {
+                eprint!("{}", d.report);
+                eprintln!("dvrtl: lockstep divergence on hart {} (report above)", d.hart);
+                break DIVERGED;
             }
-            Some(e) => break report_exit("dvrtl", e, cli.machine.max_insns),
-            None => break DIVERGED,
+            Stop::Exit(RunExit::Reset) => {
+                // A finisher reset: the machine starts again, with the same console input.
+                source = Some(s.rtl.platform.uart.borrow_mut().take_source());
+            }
+            Stop::Exit(e) => break report_exit("dvrtl", e, cli.machine.max_insns),
         }
     };
     let secs = started.elapsed().as_secs_f64();
