@@ -17,8 +17,13 @@ fn run(cmd: &mut Command, what: &str) -> Result<String> {
 
 /// `verilator --lint-only -Wall` on `files` with `top` as the top module; any output is a failure.
 pub fn verilator_lint(files: &[&Path], top: &str) -> Result<()> {
+    verilator_lint_with(files, top, &[])
+}
+
+/// [`verilator_lint`] with top-level parameter overrides (`NAME=VALUE`, as `-G`).
+pub fn verilator_lint_with(files: &[&Path], top: &str, params: &[String]) -> Result<()> {
     let mut cmd = Command::new("verilator");
-    cmd.args(["--lint-only", "-Wall", "--top-module", top]).args(files);
+    cmd.args(["--lint-only", "-Wall", "--top-module", top]).args(params.iter().map(|p| format!("-G{p}"))).args(files);
     let text = run(&mut cmd, &format!("verilator lint of {top}"))?;
     if !text.trim().is_empty() {
         bail!("verilator lint of {top} reported:\n{text}");
@@ -26,8 +31,15 @@ pub fn verilator_lint(files: &[&Path], top: &str) -> Result<()> {
     Ok(())
 }
 
+/// yosys commands reading `files` (SystemVerilog for `.sv` files).
 fn yosys_read(files: &[&Path]) -> String {
-    files.iter().map(|f| format!("read_verilog {}; ", f.display())).collect()
+    files
+        .iter()
+        .map(|f| {
+            let sv = if f.extension().is_some_and(|x| x == "sv") { "-sv " } else { "" };
+            format!("read_verilog {sv}{}; ", f.display())
+        })
+        .collect()
 }
 
 /// yosys: elaborate, run `proc`, and assert no latch cells remain.

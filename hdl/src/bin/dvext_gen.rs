@@ -1,8 +1,9 @@
 //! `dvext-gen`: writes the DV-Ext RTL and checks it.
 //!
 //! * `dvext-gen rtl [--out DIR] [params]`   write `<module>.v` and `<module>.ports` per module
-//! * `dvext-gen check [--dir DIR]`          verilator -Wall lint and yosys latch check per module
-//! * `dvext-gen area [--dir DIR]`           yosys cell count per module
+//! * `dvext-gen check [--dir DIR] [--core F]` verilator -Wall lint and yosys latch check per module,
+//!   and of the core (docs/core.md) from its file list
+//! * `dvext-gen area [--dir DIR] [--core F]`  yosys cell count per module, and per block of the core
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -30,11 +31,17 @@ enum Cmd {
     Check {
         #[arg(long, default_value = "generated")]
         dir: PathBuf,
+        /// Also the hand-written core (its file list, e.g. core/core.f).
+        #[arg(long, value_name = "FILE")]
+        core: Option<PathBuf>,
     },
     /// Print the yosys cell count of every generated module.
     Area {
         #[arg(long, default_value = "generated")]
         dir: PathBuf,
+        /// Also the hand-written core's blocks (its file list, e.g. core/core.f).
+        #[arg(long, value_name = "FILE")]
+        core: Option<PathBuf>,
     },
 }
 
@@ -75,6 +82,31 @@ fn module_files(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
         .collect()
 }
 
+/// The core's sources, in the order its file list names them (relative to the list).
+fn core_files(list: &Path) -> Result<Vec<PathBuf>> {
+    let text = std::fs::read_to_string(list).with_context(|| format!("cannot read {}", list.display()))?;
+    let base = list.parent().unwrap_or(Path::new("."));
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| base.join(l)).collect())
+}
+
+/// The core's blocks `make area` reports, one hart's worth first, then the SoC's devices.
+const CORE_BLOCKS: &[(&str, &str)] = &[
+    ("dvc_hart", "one hart, all of the below"),
+    ("dvc_fetch", "front end (BTB, BHT, I$ tags)"),
+    ("dvc_decode", "decoder"),
+    ("dvc_rvc", "RVC expander"),
+    ("dvc_regfile", "integer registers"),
+    ("dvc_alu", "ALU"),
+    ("dvc_muldiv", "multiplier, divider"),
+    ("dvc_mmu", "TLBs, walker, PMP"),
+    ("dvc_csr", "CSRs, traps, interrupts"),
+    ("dvc_lsu", "loads/stores, AMO ALU"),
+    ("dvc_dport", "data port (D$ tags)"),
+    ("dvc_clint", "CLINT (1 hart)"),
+    ("dvc_plic", "PLIC (1 hart)"),
+    ("dvc_memctl", "memory controller (1 hart)"),
+];
+
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -107,19 +139,37 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{}: {} ports, {} Verilog file(s)", m.emitted.name, m.emitted.ports.len(), m.files.len());
             }
         }
-        Cmd::Check { dir } => {
+        Cmd::Check { dir, core } => {
             for (name, files) in module_files(&dir)? {
                 let files: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
                 dvext_hdl::tools::verilator_lint(&files, &name)?;
                 dvext_hdl::tools::yosys_no_latches(&files, &name)?;
                 println!("{name}: verilator -Wall clean, no latches");
             }
+            if let Some(list) = core {
+                let files = core_files(&list)?;
+                let files: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+                // The hart count shapes generate loops and port widths: lint each shape.
+                for harts in [1, 2, 4] {
+                    dvext_hdl::tools::verilator_lint_with(&files, "dvc_soc", &[format!("NHARTS={harts}")])?;
+                }
+                dvext_hdl::tools::yosys_no_latches(&files, "dvc_soc")?;
+                println!("dvc_soc (core, 1/2/4 harts): verilator -Wall clean, no latches");
+            }
         }
-        Cmd::Area { dir } => {
+        Cmd::Area { dir, core } => {
             println!("{:<24} {:>8}", "module", "cells");
             for (name, files) in module_files(&dir)? {
                 let files: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
                 println!("{:<24} {:>8}", name, dvext_hdl::tools::yosys_cell_count(&files, &name)?);
+            }
+            if let Some(list) = core {
+                let files = core_files(&list)?;
+                let files: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+                for (name, what) in CORE_BLOCKS {
+                    let cells = dvext_hdl::tools::yosys_cell_count(&files, name)?;
+                    println!("{name:<24} {cells:>8}  {what}");
+                }
             }
         }
     }
