@@ -14,9 +14,9 @@ FW_JUMP := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 UBOOT := /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
 
 ## Install the tools: Debian's verilator (5.x) and yosys, the firmware images the ISA model boots
-## (opensbi, u-boot-qemu), a font for the benchmark chart (fonts-dejavu-core), rustfmt and clippy,
-## and the rustup target the bare-metal programs (conformance suite, control plane, hypervisor,
-## guests) are built for.
+## (opensbi, u-boot-qemu), a font for the benchmark chart (fonts-dejavu-core), zlib's headers for
+## the FST writer of dvrtl's traced model (zlib1g-dev), rustfmt and clippy, and the rustup target
+## the bare-metal programs (conformance suite, control plane, hypervisor, guests) are built for.
 setup:
 	@missing=""; for p in $(APT_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -27,6 +27,8 @@ setup:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq opensbi u-boot-qemu >/dev/null; }
 	@test -f $(FONT) || { echo "installing: fonts-dejavu-core"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+	@test -f /usr/include/zlib.h || { echo "installing: zlib1g-dev"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zlib1g-dev >/dev/null; }
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
 	@rustup target list --installed | grep -q '^riscv64imac-unknown-none-elf$$' || rustup target add riscv64imac-unknown-none-elf
 	@verilator --version | grep -q '^Verilator 5' || { echo "Verilator 5.x is required"; exit 1; }

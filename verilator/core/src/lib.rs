@@ -9,6 +9,8 @@ pub mod model;
 pub mod session;
 pub mod soc;
 pub mod trace;
+pub mod traced;
+mod verilate;
 
 pub use session::{Session, Stop};
 pub use soc::{Limits, Rtl};

@@ -1,18 +1,34 @@
-//! The Verilated SoC (`dvc_soc`): one variant per hart count, built by `build.rs`, driven
-//! through its C shim. Ports are read and written in place, in the storage Verilator keeps for
-//! them, through [`Port`] handles resolved once by name.
+//! The Verilated SoC (`dvc_soc`): one variant per hart count, driven through its C shim; the
+//! untraced variants are built by `build.rs` and linked in, the traced ones (FST waveforms) are
+//! built on first use and loaded ([`crate::traced`]). Ports are read and written in place, in
+//! the storage Verilator keeps for them, through [`Port`] handles resolved once by name.
 
-use anyhow::{bail, Result};
-use core::ffi::c_void;
+use anyhow::{bail, Context, Result};
+use core::ffi::{c_char, c_int, c_void};
+use std::path::Path;
 
-/// One Verilated variant's entry points (see `build.rs`).
+/// One Verilated variant's entry points (see `build.rs` and `verilate::shim`): from the table
+/// linked in, or from a loaded library (which is never unloaded, hence `'static`).
 pub struct Variant {
     pub harts: usize,
-    new: unsafe extern "C" fn() -> *mut c_void,
-    eval: unsafe extern "C" fn(*mut c_void),
-    ports: unsafe extern "C" fn(*mut c_void, *mut *mut c_void),
-    delete: unsafe extern "C" fn(*mut c_void),
-    widths: &'static [usize],
+    pub(crate) new: unsafe extern "C" fn() -> *mut c_void,
+    pub(crate) eval: unsafe extern "C" fn(*mut c_void),
+    pub(crate) ports: unsafe extern "C" fn(*mut c_void, *mut *mut c_void),
+    pub(crate) delete: unsafe extern "C" fn(*mut c_void),
+    pub(crate) widths: &'static [usize],
+    /// The FST entry points, in a traced variant.
+    pub(crate) trace: Option<TraceFns>,
+}
+
+/// A traced variant's FST entry points.
+#[derive(Clone, Copy)]
+pub(crate) struct TraceFns {
+    /// Opens the file (a NUL-terminated path) and declares the signals; 0 on success.
+    pub(crate) open: unsafe extern "C" fn(*mut c_void, *const c_char) -> c_int,
+    /// Writes one time step: every signal that changed since the last.
+    pub(crate) dump: unsafe extern "C" fn(*mut c_void, u64),
+    /// Finishes and closes the file (nothing when none is open).
+    pub(crate) close: unsafe extern "C" fn(*mut c_void),
 }
 
 include!(concat!(env!("OUT_DIR"), "/ports.rs"));
@@ -101,6 +117,17 @@ impl SocModel {
             let built: Vec<String> = hart_counts().map(|n| n.to_string()).collect();
             bail!("the RTL SoC is built for {} harts, not {harts}", built.join(", "));
         };
+        Ok(Self::of(variant))
+    }
+
+    /// A model that can record an FST waveform ([`SocModel::trace_open`]): slower than
+    /// [`SocModel::new`]'s, and built the first time it is asked for (about a minute, then
+    /// cached on disk; see [`crate::traced`]).
+    pub fn traced(harts: usize) -> Result<SocModel> {
+        Ok(Self::of(crate::traced::variant(harts)?))
+    }
+
+    fn of(variant: &'static Variant) -> SocModel {
         // SAFETY: the shim's constructor takes no arguments and returns an owned handle, freed
         // by `delete` in `Drop`.
         let handle = unsafe { (variant.new)() };
@@ -108,11 +135,49 @@ impl SocModel {
         // SAFETY: `raw` has room for every port, which is what `ports` writes.
         unsafe { (variant.ports)(handle, raw.as_mut_ptr()) };
         let ports = raw.iter().zip(variant.widths).map(|(&p, &bits)| Port { ptr: p.cast(), bits }).collect();
-        Ok(SocModel { handle, variant, ports })
+        SocModel { handle, variant, ports }
     }
 
     pub fn harts(&self) -> usize {
         self.variant.harts
+    }
+
+    /// Whether this model can record a waveform (made by [`SocModel::traced`]).
+    pub fn is_traced(&self) -> bool {
+        self.variant.trace.is_some()
+    }
+
+    /// Starts an FST waveform of every signal in `path` (once per model): the following
+    /// [`SocModel::dump`]s are its time steps.
+    pub fn trace_open(&mut self, path: &Path) -> Result<()> {
+        let Some(t) = self.variant.trace else { bail!("this model is not traced (see SocModel::traced)") };
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+            .ok()
+            .with_context(|| format!("{}: a path with a NUL byte", path.display()))?;
+        // SAFETY: the handle is live and `c` is a NUL-terminated string that outlives the call
+        // (the writer copies the name).
+        if unsafe { (t.open)(self.handle, c.as_ptr()) } != 0 {
+            bail!("cannot write the waveform {}", path.display());
+        }
+        Ok(())
+    }
+
+    /// Records the signals' values at `time` (in the model's time unit, 1 ps), if a waveform is
+    /// open; times must increase.
+    #[inline]
+    pub fn dump(&mut self, time: u64) {
+        if let Some(t) = self.variant.trace {
+            // SAFETY: the handle is live; the shim ignores a dump without an open file.
+            unsafe { (t.dump)(self.handle, time) }
+        }
+    }
+
+    /// Finishes the waveform and closes its file (nothing if none is open).
+    pub fn trace_close(&mut self) {
+        if let Some(t) = self.variant.trace {
+            // SAFETY: the handle is live; closing twice is harmless (the shim forgets the file).
+            unsafe { (t.close)(self.handle) }
+        }
     }
 
     /// The port called `name` (`PORTS` lists them; an unknown name is a programming error).
@@ -134,7 +199,8 @@ impl SocModel {
 
 impl Drop for SocModel {
     fn drop(&mut self) {
-        // SAFETY: the handle came from `new` and is freed once.
+        // SAFETY: the handle came from `new` and is freed once (a traced shim's `delete` closes
+        // an open waveform first).
         unsafe { (self.variant.delete)(self.handle) }
     }
 }
