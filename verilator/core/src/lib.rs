@@ -11,9 +11,11 @@ pub mod soc;
 pub mod trace;
 pub mod traced;
 mod verilate;
+pub mod wave;
 
-pub use session::{Session, Stop};
+pub use session::{Options, Session, Stop};
 pub use soc::{Limits, Rtl};
+pub use wave::{Recorded, Wave, Window};
 
 /// Clock cycles per mtime tick: the SoC's CLINT divides a nominal 1 GHz clock down to the
 /// platform's 10 MHz mtime (dvc_clint's MTIME_DIV).

@@ -6,8 +6,13 @@
 //! harness serves the requests the SoC makes in this cycle (RAM reads and writes per hart, in
 //! hart order, and one device access), and reads the commit trace. The responses reach
 //! flip-flops at the next rising edge, so the SoC sees them as a synchronous memory would.
+//!
+//! With the traced model ([`Rtl::with_wave`]) the same cycle also records both edges into an
+//! FST waveform while it is inside the window; without, it costs one compare a cycle.
 
-use anyhow::{bail, Result};
+use std::fs::File;
+
+use anyhow::{bail, Context, Result};
 use dvsim::memory::Memory as _;
 use dvsim::platform::finisher::FinisherEvent;
 use dvsim::platform::machine::{DEADLOCK_TICKS, IDLE_QUANTUM};
@@ -16,6 +21,7 @@ use dvsim::platform::{Platform, RunExit};
 
 use crate::model::{Port, SocModel};
 use crate::trace::{TracePorts, TraceRecord};
+use crate::wave::{InputClock, Recorded, Wave, PS_PER_CYCLE};
 
 /// The SoC's clock-cycle-level ports.
 struct Ports {
@@ -110,17 +116,133 @@ pub struct Rtl {
     pub retired: u64,
     uart_irq: bool,
     exit: Option<RunExit>,
+    /// Cycles the run had done before this machine was reset (earlier machines of the same run,
+    /// with a finisher reset between): waveform windows and times count from the run's start.
+    base: u64,
+    /// The waveform this machine records, if any.
+    wave: Option<WaveState>,
+    /// The edges of this cycle go into the waveform.
+    tracing: bool,
+    /// The cycle (of this machine) at which the waveform starts or ends: `u64::MAX` when nothing
+    /// is ahead, so that a machine without one pays a single compare per cycle.
+    trace_at: u64,
+    /// The console input's view of the cycle count, when the input is recorded or replayed
+    /// (crate::wave).
+    input_clock: Option<InputClock>,
+    /// Waiting for console input means waiting for a person (not for a replay).
+    realtime_input: bool,
+}
+
+/// A waveform being recorded.
+struct WaveState {
+    wave: Wave,
+    first: Option<u64>,
+    last: Option<u64>,
+    done: bool,
+    error: Option<String>,
 }
 
 impl Rtl {
     /// The SoC with `platform.config.harts` harts, held in reset. Load images into the platform
     /// and [`Platform::boot`] it before [`Rtl::reset`].
     pub fn new(platform: Platform) -> Result<Rtl> {
+        Rtl::with_wave(platform, None, 0)
+    }
+
+    /// As [`Rtl::new`]; with a `wave`, the machine runs on the traced model (built on first
+    /// use) and records the window into the file, created now so a bad path fails here. `base`:
+    /// the cycles the run had done before this machine (see [`Rtl::base`]).
+    pub fn with_wave(platform: Platform, wave: Option<Wave>, base: u64) -> Result<Rtl> {
         let harts = platform.config.harts;
-        let model = SocModel::new(harts)?;
+        let model = match &wave {
+            Some(w) => {
+                File::create(&w.path).with_context(|| format!("cannot create {}", w.path.display()))?;
+                SocModel::traced(harts)?
+            }
+            None => SocModel::new(harts)?,
+        };
         let p = Ports::new(&model);
         let tr = TracePorts::new(&model);
-        Ok(Rtl { model, p, tr, harts, platform, cycles: 0, steps: 0, retired: 0, uart_irq: false, exit: None })
+        let trace_at = match &wave {
+            Some(w) if w.window.end > base => w.window.start.saturating_sub(base),
+            _ => u64::MAX,
+        };
+        let wave = wave.map(|wave| WaveState { wave, first: None, last: None, done: false, error: None });
+        Ok(Rtl {
+            model,
+            p,
+            tr,
+            harts,
+            platform,
+            cycles: 0,
+            steps: 0,
+            retired: 0,
+            uart_irq: false,
+            exit: None,
+            base,
+            wave,
+            tracing: false,
+            trace_at,
+            input_clock: None,
+            realtime_input: true,
+        })
+    }
+
+    /// Cycles the run had done before this machine was reset (see [`Rtl::with_wave`]).
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// Starts or ends the waveform: called when the cycle count reaches `trace_at`.
+    #[cold]
+    fn trace_turn(&mut self) {
+        let now = self.base + self.cycles;
+        let Some(w) = self.wave.as_mut() else {
+            self.trace_at = u64::MAX;
+            return;
+        };
+        if self.tracing || w.done || !w.wave.window.contains(now) {
+            // The window ended (or an idle skip jumped over it).
+            self.stop_trace();
+            return;
+        }
+        match self.model.trace_open(&w.wave.path) {
+            Ok(()) => {
+                self.tracing = true;
+                w.first = Some(now);
+                self.trace_at = w.wave.window.end.saturating_sub(self.base);
+            }
+            Err(e) => {
+                w.error = Some(format!("{e:#}"));
+                self.stop_trace();
+            }
+        }
+    }
+
+    fn stop_trace(&mut self) {
+        if let Some(w) = self.wave.as_mut() {
+            if self.tracing {
+                self.model.trace_close();
+                self.tracing = false;
+                w.last = Some((self.base + self.cycles).min(w.wave.window.end) - 1);
+            }
+            w.done = true;
+        }
+        self.trace_at = u64::MAX;
+    }
+
+    /// Ends the waveform (closes its file) and says what it holds; `None` without one.
+    pub fn finish_wave(&mut self) -> Option<Recorded> {
+        self.stop_trace();
+        let w = self.wave.as_ref()?;
+        Some(Recorded { path: w.wave.path.clone(), cycles: w.first.zip(w.last), error: w.error.clone() })
+    }
+
+    /// Gives the console input a view of the cycle count, for recording or replaying it
+    /// (crate::wave); `realtime`: whether the input comes from a person, worth waiting for.
+    pub(crate) fn set_input_clock(&mut self, clock: InputClock, realtime: bool) {
+        self.input_clock = Some(clock);
+        self.realtime_input = realtime;
     }
 
     pub fn harts(&self) -> usize {
@@ -144,9 +266,14 @@ impl Rtl {
         Ok(())
     }
 
+    #[inline]
     fn edge(&mut self, high: bool) {
         self.p.clk.set(0, 1, high as u64);
         self.model.eval();
+        if self.tracing {
+            let t = (self.base + self.cycles) * PS_PER_CYCLE + if high { 0 } else { PS_PER_CYCLE / 2 };
+            self.model.dump(t);
+        }
     }
 
     /// Why the run ended, once software asked (finisher, HTIF).
@@ -184,6 +311,9 @@ impl Rtl {
     /// run (then so does this).
     #[inline]
     pub fn cycle(&mut self, commit: &mut impl FnMut(&TraceRecord, &mut Platform) -> bool) -> bool {
+        if self.cycles >= self.trace_at {
+            self.trace_turn();
+        }
         self.edge(true);
         self.serve();
         let mut go = true;
@@ -258,7 +388,9 @@ impl Rtl {
                 }
                 _ => {
                     if self.platform.uart.borrow().input_live() {
-                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        if self.realtime_input {
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
                     } else {
                         idle_ticks += IDLE_QUANTUM;
                         if idle_ticks >= DEADLOCK_TICKS {
@@ -340,6 +472,9 @@ impl Rtl {
 
     /// Takes console input, forwards HTIF console output, flushes the UART's output.
     pub fn poll_console(&mut self) {
+        if let Some(c) = &self.input_clock {
+            c.set(self.cycles);
+        }
         {
             let mut uart = self.platform.uart.borrow_mut();
             uart.poll_input();
