@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := verilator yosys
 FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: setup rtl check-fresh lint area demo demo-rtl test verify fmt clippy bench-exits fuzz-gen
+.PHONY: setup rtl check-fresh lint area demo demo-rtl test verify fmt clippy bench-exits fuzz-gen fuzz-rtl bench-rtl boot-rtl
 
 FW_JUMP := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 UBOOT := /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
@@ -43,13 +43,14 @@ check-fresh: setup
 	if diff -r generated $$tmp >/dev/null; then echo "generated/ is up to date"; rm -rf $$tmp; \
 	else diff -r generated $$tmp | head -40; rm -rf $$tmp; echo "generated/ is stale: run 'make rtl' and commit"; exit 1; fi
 
-## verilator --lint-only -Wall and the yosys latch check, per module.
+## verilator --lint-only -Wall and the yosys latch check, per generated module and for the core
+## (docs/core.md: the SoC with 1, 2 and 4 harts).
 lint: setup
-	$(GEN) check --dir generated
+	$(GEN) check --dir generated --core core/core.f
 
-## yosys cell count per module.
+## yosys cell count per generated module and per block of the core (the core's take minutes).
 area: setup
-	$(GEN) area --dir generated
+	$(GEN) area --dir generated --core core/core.f
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -113,3 +114,21 @@ HARTS ?= 0
 ITEMS ?= 80
 fuzz-gen:
 	$(CARGO) run --release --quiet -p rvgen --bin rvgen-fuzz -- --n $(N) --seed $(SEED) --harts $(HARTS) --items $(ITEMS)
+
+## Random-program campaign on the RTL core in lockstep with dvsim (docs/core.md "Fuzzing"): N rvgen
+## programs per hart count (1, 2 and 4, or HARTS), drawn by a proptest runner seeded with SEED; a
+## divergence is shrunk to a minimal program, printed and saved in target/ as a regression file.
+fuzz-rtl: setup
+	$(CARGO) run --release --quiet -p dvrtl --bin dvrtl-fuzz -- --n $(N) --seed $(SEED) --harts $(HARTS)
+
+## The RTL core's simulation speed (docs/core.md "Speed"): simulated MHz and IPC for bench/int and
+## for the OpenSBI + U-Boot boot, beside dvsim running the same work, in one run.
+bench-rtl: setup
+	cd bench/int && $(CARGO) build --release --quiet
+	$(CARGO) run --release --quiet -p dvrtl --bin dvrtl-bench -- \
+	  --int bench/int/target/riscv64imac-unknown-none-elf/release/bench-int --bios $(FW_JUMP) --kernel $(UBOOT) --lockstep
+
+## Boots Debian's OpenSBI + U-Boot on the RTL core in lockstep with dvsim, the console live (type
+## at the autoboot countdown to get the prompt; `poweroff` ends it).
+boot-rtl: setup
+	$(CARGO) run --release --quiet -p dvrtl --bin dvrtl -- --lockstep --bios $(FW_JUMP) --kernel $(UBOOT)
