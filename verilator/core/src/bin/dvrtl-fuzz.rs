@@ -3,6 +3,7 @@
 //! seeded with SEED, so a campaign replays exactly; a failing program is shrunk to a minimal one,
 //! whose listing is printed and whose regression file is written to target/ (move it to
 //! verilator/core/tests/regressions/ once the bug is fixed: `make test` replays it forever).
+//! `dvrtl-fuzz --replay FILE [--listing]` runs one regression file in lockstep.
 
 use anyhow::{bail, Context, Result};
 use proptest::test_runner::{
@@ -19,8 +20,26 @@ fn arg(args: &[String], name: &str, default: u64) -> Result<u64> {
     }
 }
 
+fn replay(file: &str, listing: bool) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+    let p = rvgen::Program::from_regression(&text)?;
+    if listing {
+        print!("{}", p.listing());
+    }
+    match dvrtl::fuzz::check(&p) {
+        Ok(o) => {
+            println!("{file}: passes in lockstep ({} instructions, {} cycles)", o.steps, o.cycles);
+            Ok(())
+        }
+        Err(report) => bail!("{file}:\n{report}"),
+    }
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--replay") {
+        return replay(args.get(i + 1).context("--replay FILE")?, args.iter().any(|a| a == "--listing"));
+    }
     let n = arg(&args, "--n", 500)?;
     let seed = arg(&args, "--seed", 1)?;
     let harts: Vec<usize> = match arg(&args, "--harts", 0)? {
