@@ -33,13 +33,16 @@ setup:
 	@rustup target list --installed | grep -q '^riscv64imac-unknown-none-elf$$' || rustup target add riscv64imac-unknown-none-elf
 	@verilator --version | grep -q '^Verilator 5' || { echo "Verilator 5.x is required"; exit 1; }
 
-## Regenerate generated/ (one Verilog file and one port manifest per module).
+## Regenerate generated/ (one Verilog file and one port manifest per module), and generated/core/:
+## the vIPI bitmap the core's SoC shares between its (up to 4) harts and the CLINT mirror.
+CORE_VIPI := rtl --harts 5 --only dvext_vipi
 rtl: setup
 	$(GEN) rtl --out generated
+	$(GEN) $(CORE_VIPI) --out generated/core
 
 ## Fail if regenerating would change the committed generated/.
 check-fresh: setup
-	@tmp=$$(mktemp -d) && $(GEN) rtl --out $$tmp >/dev/null && \
+	@tmp=$$(mktemp -d) && $(GEN) rtl --out $$tmp >/dev/null && $(GEN) $(CORE_VIPI) --out $$tmp/core >/dev/null && \
 	if diff -r generated $$tmp >/dev/null; then echo "generated/ is up to date"; rm -rf $$tmp; \
 	else diff -r generated $$tmp | head -40; rm -rf $$tmp; echo "generated/ is stale: run 'make rtl' and commit"; exit 1; fi
 

@@ -49,6 +49,12 @@ package dvc_pkg;
   localparam logic [4:0] EXC_INSN_PAGE       = 5'd12;
   localparam logic [4:0] EXC_LOAD_PAGE       = 5'd13;
   localparam logic [4:0] EXC_STORE_PAGE      = 5'd15;
+  // The H extension's (H spec 8.6.1).
+  localparam logic [4:0] EXC_ECALL_VS        = 5'd10;
+  localparam logic [4:0] EXC_INSN_GPAGE      = 5'd20;
+  localparam logic [4:0] EXC_LOAD_GPAGE      = 5'd21;
+  localparam logic [4:0] EXC_VIRTUAL         = 5'd22;
+  localparam logic [4:0] EXC_STORE_GPAGE     = 5'd23;
 
   localparam int IRQ_SSI = 1;
   localparam int IRQ_MSI = 3;
@@ -94,6 +100,32 @@ package dvc_pkg;
   localparam logic [11:0] CSR_MIMPID     = 12'hf13;
   localparam logic [11:0] CSR_MHARTID    = 12'hf14;
   localparam logic [11:0] CSR_MCONFIGPTR = 12'hf15;
+  // The H extension's (H spec 8.2), and the two it adds to M.
+  localparam logic [11:0] CSR_VSSTATUS   = 12'h200;
+  localparam logic [11:0] CSR_VSIE       = 12'h204;
+  localparam logic [11:0] CSR_VSTVEC     = 12'h205;
+  localparam logic [11:0] CSR_VSSCRATCH  = 12'h240;
+  localparam logic [11:0] CSR_VSEPC      = 12'h241;
+  localparam logic [11:0] CSR_VSCAUSE    = 12'h242;
+  localparam logic [11:0] CSR_VSTVAL     = 12'h243;
+  localparam logic [11:0] CSR_VSIP       = 12'h244;
+  localparam logic [11:0] CSR_VSATP      = 12'h280;
+  localparam logic [11:0] CSR_MTINST     = 12'h34a;
+  localparam logic [11:0] CSR_MTVAL2     = 12'h34b;
+  localparam logic [11:0] CSR_HSTATUS    = 12'h600;
+  localparam logic [11:0] CSR_HEDELEG    = 12'h602;
+  localparam logic [11:0] CSR_HIDELEG    = 12'h603;
+  localparam logic [11:0] CSR_HIE        = 12'h604;
+  localparam logic [11:0] CSR_HTIMEDELTA = 12'h605;
+  localparam logic [11:0] CSR_HCOUNTEREN = 12'h606;
+  localparam logic [11:0] CSR_HGEIE      = 12'h607;
+  localparam logic [11:0] CSR_HENVCFG    = 12'h60a;
+  localparam logic [11:0] CSR_HTVAL      = 12'h643;
+  localparam logic [11:0] CSR_HIP        = 12'h644;
+  localparam logic [11:0] CSR_HVIP       = 12'h645;
+  localparam logic [11:0] CSR_HTINST     = 12'h64a;
+  localparam logic [11:0] CSR_HGATP      = 12'h680;
+  localparam logic [11:0] CSR_HGEIP      = 12'he12;
 
   // mstatus fields (priv spec 3.1.6).
   localparam int MS_SIE  = 1;
@@ -108,6 +140,8 @@ package dvc_pkg;
   localparam int MS_TVM  = 20;
   localparam int MS_TW   = 21;
   localparam int MS_TSR  = 22;
+  localparam int MS_GVA  = 38;  // H
+  localparam int MS_MPV  = 39;  // H
   /// UXL = SXL = 2 (XLEN 64), read-only.
   localparam logic [63:0] MSTATUS_XL = 64'h0000_000a_0000_0000;
   /// The sstatus view of mstatus (priv spec 4.1.1): SIE SPIE UBE SPP VS FS XS SUM MXR UXL SD.
@@ -115,6 +149,8 @@ package dvc_pkg;
 
   /// misa without H: MXL = 2, A C I M S U (priv spec 3.1.1). Writes are ignored (WARL).
   localparam logic [63:0] MISA_VALUE = 64'h8000_0000_0014_1105;
+  /// misa with the H extension and DV-Ext (bit 25, 'Z', dvext.md §2).
+  localparam logic [63:0] MISA_VALUE_H = 64'h8000_0000_0214_1185;
 
   /// medeleg bits that can be set: every exception up to 15 except ECALL from M (11), the
   /// reserved 14 and, without H, ECALL from VS (10).
@@ -123,6 +159,30 @@ package dvc_pkg;
   localparam logic [63:0] S_INTS = 64'h0000_0000_0000_0222;
   /// mie's writable bits: the S and M software, timer and external interrupts.
   localparam logic [63:0] MIE_MASK = 64'h0000_0000_0000_0aaa;
+
+  // The H extension (H spec 8.2; dvsim hcsr.rs) and DV-Ext (dvext.md §2, §3).
+  /// medeleg with H: also ECALL from VS (10) and the guest-page and virtual-instruction faults.
+  localparam logic [63:0] MEDELEG_MASK_H = 64'h0000_0000_00f0_b7ff;
+  /// The VS-level interrupts VSSIP/VSTIP/VSEIP.
+  localparam logic [63:0] VS_INTS = 64'h0000_0000_0000_0444;
+  /// The U-level interrupts DV-Ext owns (USI, UTI, UEI, the vtimer's 16); read-only one in mideleg.
+  localparam logic [63:0] U_INTS = 64'h0000_0000_0001_0111;
+  /// hedeleg's delegable exceptions (dvext-model route::HEDELEG_DELEGABLE).
+  localparam logic [63:0] HEDELEG_MASK = 64'h0000_0000_0000_b1ff;
+  /// hstatus fields: GVA SPV SPVP HU VTVM VTW VTSR; VSXL = 2 reads as a constant.
+  localparam logic [63:0] HSTATUS_MASK = 64'h0000_0000_0070_03c0;
+  localparam logic [63:0] HSTATUS_VSXL = 64'h0000_0002_0000_0000;
+  localparam int HS_GVA = 6;
+  localparam int HS_SPV = 7;
+  localparam int HS_SPVP = 8;
+  localparam int HS_HU = 9;
+  /// vsstatus fields: SIE SPIE SPP SUM MXR; UXL = 2 reads as a constant.
+  localparam logic [63:0] VSSTATUS_MASK = 64'h0000_0000_000c_0122;
+  localparam logic [63:0] VSSTATUS_UXL = 64'h0000_0002_0000_0000;
+  /// htinst pseudoinstruction of an implicit VS-stage page-table read (H spec 8.6.3).
+  localparam logic [63:0] PSEUDO_PTE_READ = 64'h0000_0000_0000_3000;
+  /// hustatus.UPVP (dvext.md §2): the effective privilege of an HLV/HSV issued from HU.
+  localparam int HUS_UPVP = 8;
 
   // ---------------------------------------------------------------------------------------
   // Platform (docs/spec/platform.md, "Memory map").
@@ -200,7 +260,12 @@ package dvc_pkg;
     SYS_WFI     = 4'd4,
     SYS_FENCE   = 4'd5,
     SYS_FENCEI  = 4'd6,
-    SYS_SFENCE  = 4'd7
+    SYS_SFENCE  = 4'd7,
+    SYS_HFENCEV = 4'd8,   // HFENCE.VVMA (H)
+    SYS_HFENCEG = 4'd9,   // HFENCE.GVMA (H)
+    SYS_HUFENCEV = 4'd10, // hufence.vvma (DV-Ext)
+    SYS_HUFENCEG = 4'd11, // hufence.gvma (DV-Ext)
+    SYS_HURET   = 4'd12   // huret (DV-Ext)
   } sys_e;
 
   /// CSR instruction operation: read-write, read-set, read-clear (Zicsr).
@@ -228,6 +293,8 @@ package dvc_pkg;
     mem_e        mem;
     amo_e        amo;
     sys_e        sys;
+    logic        hyp;        // HLV/HLVX/HSV (and hulv/husv): a load/store with the guest's translation
+    logic        hlvx;       // HLVX: needs execute permission instead of read
   } ctrl_t;
 
   // ---------------------------------------------------------------------------------------
@@ -248,6 +315,20 @@ package dvc_pkg;
 
   // ---------------------------------------------------------------------------------------
   // Small helpers.
+
+  /// Whether a leaf PTE with flags {D, A, U, X, W, R} grants `need` ({X, W, R}) to privilege
+  /// `p` (dvsim mmu.rs `walk`): U pages only to U, and to S for data with SUM; S never executes
+  /// U pages; A must be set; W needs D; MXR makes executable pages readable.
+  function automatic logic perm_ok(input logic [5:0] f, input logic [1:0] p, input logic s_um,
+                                   input logic m_xr, input logic [2:0] need);
+    logic user, priv_ok, r, w, x;
+    user = f[3];
+    priv_ok = p == PRV_U ? user : (p == PRV_S ? (!user || s_um) : 1'b1);
+    r = priv_ok && f[4] && (f[0] || (m_xr && f[2]));
+    w = priv_ok && f[4] && f[1] && f[5];
+    x = priv_ok && f[4] && f[2] && !(p == PRV_S && user);
+    perm_ok = (!need[0] || r) && (!need[1] || w) && (!need[2] || x);
+  endfunction
 
   /// Sign-extends the low 32 bits.
   function automatic logic [63:0] sext32(input logic [31:0] v);

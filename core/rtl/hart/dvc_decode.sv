@@ -5,7 +5,9 @@
 //
 // Legality here is static (the encoding alone). What depends on privilege or CSR state (xRET,
 // WFI, SFENCE.VMA, CSR accesses) is decided at the commit point, in dvc_csr.
-module dvc_decode (
+module dvc_decode #(
+  parameter bit HYP = 1      // the H extension and DV-Ext: their instructions decode
+) (
   input  logic [31:0]      insn,
   output dvc_pkg::ctrl_t   ctrl
 );
@@ -155,15 +157,51 @@ module dvc_decode (
               32'h3020_0073: ctrl.sys = dvc_pkg::SYS_MRET;
               32'h1020_0073: ctrl.sys = dvc_pkg::SYS_SRET;
               32'h1050_0073: ctrl.sys = dvc_pkg::SYS_WFI;
+              32'h0020_0073: begin ctrl.sys = dvc_pkg::SYS_HURET; ctrl.legal = ctrl.legal && HYP; end
               default: begin
-                ctrl.sys = dvc_pkg::SYS_SFENCE;
-                ctrl.legal = ctrl.legal && f7 == 7'b0001001;
+                // The fences' rs1/rs2 operands (address, ASID/VMID) are ignored: they flush all.
+                unique case (f7)
+                  7'h09: ctrl.sys = dvc_pkg::SYS_SFENCE;
+                  7'h11: ctrl.sys = dvc_pkg::SYS_HFENCEV;
+                  7'h31: ctrl.sys = dvc_pkg::SYS_HFENCEG;
+                  7'h51: ctrl.sys = dvc_pkg::SYS_HUFENCEV;
+                  7'h71: ctrl.sys = dvc_pkg::SYS_HUFENCEG;
+                  default: ctrl.legal = 1'b0;
+                endcase
+                if (f7 != 7'h09 && !HYP) ctrl.legal = 1'b0;
               end
             endcase
+          end else if (f3 == 3'd4) begin
+            // HLV/HLVX/HSV (H spec 8.3.1) and DV-Ext's hulv/hulvx/husv (funct7 bit 6 set, the
+            // same operations, dvext.md §4): memory operations whose legality and translation
+            // context the commit point and the MMU decide. funct3 is re-encoded as a load's.
+            ctrl.fu = dvc_pkg::FU_MEM;
+            ctrl.hyp = 1'b1;
+            ctrl.rs1_en = 1'b1;
+            ctrl.legal = HYP;
+            unique case ({f7[5:0] & 6'h3f, rs2})
+              {6'h30, 5'd0}: ctrl.funct3 = 3'd0;                          // hlv.b
+              {6'h30, 5'd1}: ctrl.funct3 = 3'd4;                          // hlv.bu
+              {6'h32, 5'd0}: ctrl.funct3 = 3'd1;                          // hlv.h
+              {6'h32, 5'd1}: ctrl.funct3 = 3'd5;                          // hlv.hu
+              {6'h32, 5'd3}: begin ctrl.funct3 = 3'd5; ctrl.hlvx = 1'b1; end  // hlvx.hu
+              {6'h34, 5'd0}: ctrl.funct3 = 3'd2;                          // hlv.w
+              {6'h34, 5'd1}: ctrl.funct3 = 3'd6;                          // hlv.wu
+              {6'h34, 5'd3}: begin ctrl.funct3 = 3'd6; ctrl.hlvx = 1'b1; end  // hlvx.wu
+              {6'h36, 5'd0}: ctrl.funct3 = 3'd3;                          // hlv.d
+              default: begin
+                // hsv.b/h/w/d: funct7 0x31/0x33/0x35/0x37, rd = 0, rs2 the data.
+                ctrl.mem = dvc_pkg::MEM_STORE;
+                ctrl.rs2_en = 1'b1;
+                ctrl.funct3 = {1'b0, f7[2:1]};
+                ctrl.legal = HYP && f7[0] && f7[5:3] == 3'b110 && rd == 5'd0;
+              end
+            endcase
+            ctrl.rd_en = ctrl.mem == dvc_pkg::MEM_LOAD;
           end else begin
-            // CSR instructions; funct3 4 (the H extension's HLV/HSV) is illegal without H.
+            // CSR instructions.
             ctrl.fu = dvc_pkg::FU_CSR;
-            ctrl.legal = f3 != 3'd4;
+            ctrl.legal = 1'b1;
             ctrl.rs1_en = !f3[2];
             ctrl.rd_en = 1'b1;
             ctrl.imm = {59'd0, rs1};  // uimm for the immediate forms

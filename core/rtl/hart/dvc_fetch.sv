@@ -41,6 +41,9 @@ module dvc_fetch #(
   input  logic [63:0] i_pa,
   input  logic        i_fault_page,
   input  logic        i_fault_access,
+  input  logic        i_fault_gpage,     // H: a guest-page fault ...
+  input  logic        i_fault_implicit,  // ... or a fault of an implicit page-table read (htinst)
+  input  logic [63:0] i_gpa,             // ... and its guest physical address (htval)
   // the SoC's instruction port
   output logic        imem_req,
   output logic [63:0] imem_addr,
@@ -52,13 +55,16 @@ module dvc_fetch #(
   output logic [63:0] d_pc,
   output logic [31:0] d_raw,          // as fetched: 16 bits zero-extended, or 32
   output logic [63:0] d_pred_npc,
-  output logic [1:0]  d_fault,        // 0 none, 1 page fault, 2 access fault
+  output logic [1:0]  d_fault,        // 0 none, 1 page fault, 2 access fault, 3 guest-page fault
   output logic [63:0] d_tval,
+  output logic [63:0] d_gpa,          // of a guest-page fault
+  output logic        d_implicit,     // the fault came from a page-table read
   input  logic        d_take          // decode takes it this cycle
 );
   localparam logic [1:0] F_NONE = 2'd0;
   localparam logic [1:0] F_PAGE = 2'd1;
   localparam logic [1:0] F_ACCESS = 2'd2;
+  localparam logic [1:0] F_GPAGE = 2'd3;
 
   // ---- instruction buffer: 4 parcels ---------------------------------------------------------
   logic [15:0] b_bits   [4];
@@ -76,6 +82,10 @@ module dvc_fetch #(
   logic        halt;           // after a fetch fault, until a redirect
   logic [63:0] held_pa;        // F_WAIT/F_READ: the block's physical address
   logic [7:0]  wait_count;
+  logic [63:0] fault_gpa;      // the fetch fault's GPA and origin (one at a time: fetch halts)
+  logic        fault_implicit;
+  assign d_gpa = fault_gpa;
+  assign d_implicit = fault_implicit;
 
   logic [63:2] block;
   assign block = fpc[63:2];
@@ -112,8 +122,8 @@ module dvc_fetch #(
   assign can_start = fstate == F_IDLE && !halt && !sleep && !redirect && count <= 3'd2 && !misfetch;
   assign i_req = can_start;
   assign i_cancel = redirect || misfetch;
-  assign start_fault = can_start && i_ready && (i_fault_page || i_fault_access);
-  assign start_ok = can_start && i_ready && !i_fault_page && !i_fault_access;
+  assign start_fault = can_start && i_ready && (i_fault_page || i_fault_access || i_fault_gpage);
+  assign start_ok = can_start && i_ready && !i_fault_page && !i_fault_access && !i_fault_gpage;
   assign ic_lookup = start_ok && pa_ram && MISS_CYCLES > HIT_CYCLES;
 
   logic [7:0] lat;
@@ -130,7 +140,7 @@ module dvc_fetch #(
   logic [1:0] fault_kind;
   assign push = read_now && imem_gnt;
   assign push_fault = start_fault || (push && imem_err);
-  assign fault_kind = start_fault ? (i_fault_page ? F_PAGE : F_ACCESS) : F_ACCESS;
+  assign fault_kind = start_fault ? (i_fault_page ? F_PAGE : (i_fault_gpage ? F_GPAGE : F_ACCESS)) : F_ACCESS;
 
   // ---- decode side: align the head instruction ------------------------------------------------
   logic [1:0] h1;
@@ -210,6 +220,8 @@ module dvc_fetch #(
         end
         halt <= 1'b1;
         fstate <= F_IDLE;
+        fault_gpa <= i_gpa;
+        fault_implicit <= start_fault && i_fault_implicit;
       end else if (push) begin
         if (!fpc[1]) begin
           b_bits[tail] <= imem_rdata[15:0];

@@ -15,6 +15,7 @@
 // squashed instruction leaves no trace. Memory accesses are performed in the cycle M is
 // granted the data port; the loaded value arrives in W.
 module dvc_hart #(
+  parameter bit HYP = 1,          // the H extension and DV-Ext (docs/core.md "Extensions")
   parameter int MUL_CYCLES = 4,
   parameter int ITLB_ENTRIES = 16,
   parameter int DTLB_ENTRIES = 16,
@@ -57,17 +58,33 @@ module dvc_hart #(
   input  logic [63:0] dmem_rdata,
   input  logic        dmem_sc_fail,
   output logic        sleeping,
+  // the machine's vIPI bitmap (DV-Ext, in the SoC)
+  output logic        vipi_en,
+  output logic [1:0]  vipi_word,
+  output logic [1:0]  vipi_op,
+  output logic [63:0] vipi_operand,
+  output logic        vipi_writes,
+  output logic [7:0]  vcpuid,
+  input  logic [63:0] vipi_rdata,
+  input  logic        vipi_usip,
   // commit trace (docs/core.md "Commit trace"): one instruction per cycle, from W
   output logic        tr_valid,
   output logic [63:0] tr_pc,
   output logic [31:0] tr_insn,
   output logic [1:0]  tr_priv,
+  output logic        tr_virt,
   output logic        tr_untranslated,
   output logic        tr_trap,
   output logic [63:0] tr_cause,
   output logic [63:0] tr_tval,
   output logic        tr_trap_s,
+  output logic [1:0]  tr_trap_to,     // 0 M, 1 HS, 2 HU, 3 VS
   output logic [63:0] tr_status,
+  output logic [63:0] tr_hstatus,
+  output logic [63:0] tr_vsstatus,
+  output logic [63:0] tr_hustatus,
+  output logic [63:0] tr_tval2,
+  output logic [63:0] tr_tinst,
   output logic        tr_rd_we,
   output logic [4:0]  tr_rd,
   output logic [63:0] tr_rd_wdata,
@@ -96,13 +113,17 @@ module dvc_hart #(
   logic        m_can_accept;         // M is empty or finishes this cycle
 
   // CSR file outputs
-  logic [1:0]  prv;
-  logic        st_mprv, st_sum, st_mxr, st_tvm, st_tw, st_tsr, satp_write, pmp_write, pmp_update;
-  logic [1:0]  st_mpp;
-  logic [63:0] satp, mepc, sepc, mstatus, mcycle;
+  logic [1:0]  prv, st_mpp, trap_to;
+  logic        virt, st_mprv, st_mpv, st_sum, st_mxr, tlb_flush, pmp_write, pmp_update;
+  logic        vs_sum, vs_mxr, hstatus_hu, hyp_spvp;
+  logic [63:0] satp, vsatp, hgatp, g_gatp, vpmpcfg, xret_pc, mstatus, mcycle;
+  logic [8*64-1:0] vpmpaddr;
   logic [16*8-1:0]  pmpcfg;
   logic [16*54-1:0] pmpaddr;
-  logic        irq_pending, wake, trap_to_s, csr_illegal, csr_flush;
+  logic        irq_pending, wake, csr_illegal, csr_virtual, csr_flush, csr_wait, csr_dv;
+  logic        sys_illegal, sys_virtual;
+  logic [4:0]  ecall_cause;
+  logic [11:0] csr_tr_addr;
   logic [5:0]  irq_cause;
   logic [63:0] trap_vector, csr_rdata, tr_csr_rdata;
 
@@ -111,11 +132,12 @@ module dvc_hart #(
   // =============================================================================================
   logic        sleep_q;
   logic        fd_valid, d_take;
-  logic [63:0] fd_pc, fd_pred_npc, fd_tval;
+  logic [63:0] fd_pc, fd_pred_npc, fd_tval, fd_gpa;
+  logic        fd_implicit;
   logic [31:0] fd_raw;
   logic [1:0]  fd_fault;
-  logic        i_req, i_cancel, i_ready, i_fault_page, i_fault_access;
-  logic [63:0] i_va, i_pa;
+  logic        i_req, i_cancel, i_ready, i_fault_page, i_fault_access, i_fault_gpage, i_fault_implicit;
+  logic [63:0] i_va, i_pa, i_gpa;
   logic        fence_i_commit, sfence_commit;
   logic        bp_valid, bp_cfi, bp_cond, bp_taken;
   logic [63:1] bp_last, bp_target;
@@ -130,9 +152,10 @@ module dvc_hart #(
     .sleep(sleep_q || pmp_update), .icache_flush(fence_i_commit),
     .bp_valid, .bp_last, .bp_cfi, .bp_cond, .bp_taken, .bp_target,
     .i_req, .i_va, .i_cancel, .i_ready, .i_pa, .i_fault_page, .i_fault_access,
+    .i_fault_gpage, .i_fault_implicit, .i_gpa,
     .imem_req, .imem_addr, .imem_gnt, .imem_err, .imem_rdata,
     .d_valid(fd_valid), .d_pc(fd_pc), .d_raw(fd_raw), .d_pred_npc(fd_pred_npc),
-    .d_fault(fd_fault), .d_tval(fd_tval), .d_take
+    .d_fault(fd_fault), .d_tval(fd_tval), .d_gpa(fd_gpa), .d_implicit(fd_implicit), .d_take
   );
 
   // =============================================================================================
@@ -149,7 +172,7 @@ module dvc_hart #(
   assign d_len4 = fd_raw[1:0] == 2'b11;
   dvc_rvc rvc (.c(fd_raw[15:0]), .insn(rvc_insn), .illegal(rvc_illegal));
   assign d_insn = d_len4 ? fd_raw : rvc_insn;
-  dvc_decode decode (.insn(d_insn), .ctrl(d_ctrl));
+  dvc_decode #(.HYP(HYP)) decode (.insn(d_insn), .ctrl(d_ctrl));
 
   // W stage (declared early for the bypass into D)
   logic        w_valid, w_trap, w_rd_en;
@@ -173,6 +196,9 @@ module dvc_hart #(
     end else if (fd_fault == 2'd2) begin
       d_cause = dvc_pkg::EXC_INSN_ACCESS;
       d_tval = fd_tval;
+    end else if (fd_fault == 2'd3) begin
+      d_cause = dvc_pkg::EXC_INSN_GPAGE;
+      d_tval = fd_tval;
     end else if (d_len4 ? d_ctrl.legal : (!rvc_illegal && d_ctrl.legal)) begin
       d_exc = 1'b0;
     end
@@ -183,9 +209,11 @@ module dvc_hart #(
   // =============================================================================================
   logic           x_valid, x_len4, x_exc;
   logic [63:0]    x_pc, x_pred_npc, x_tval, x_rs1v, x_rs2v;
-  logic [31:0]    x_raw;
+  logic [31:0]    x_raw, x_insn;
   dvc_pkg::ctrl_t x_ctrl;
   logic [4:0]     x_cause;
+  logic [63:0]    x_gpa;       // a fetch guest-page fault's GPA
+  logic           x_implicit;  // a fetch fault of an implicit page-table read
 
   // M stage registers used by the bypass network
   logic           m_valid, m_rd_en, m_late;
@@ -243,12 +271,13 @@ module dvc_hart #(
 
   // Address generation and translation
   logic        x_mem, x_mread, x_mwrite, x_misaligned, d_ready, d_fault_page, d_fault_access;
-  logic [63:0] x_va, d_pa;
+  logic        d_fault_gpage, d_fault_implicit, d_virt;
+  logic [63:0] x_va, d_pa, d_gpa;
   logic [1:0]  x_size;
   logic        ptw_mem_req, ptw_mem_gnt;
   logic [63:0] ptw_mem_addr;
   assign x_mem = x_ctrl.fu == dvc_pkg::FU_MEM;
-  assign x_va = rs1 + x_ctrl.imm;
+  assign x_va = x_ctrl.hyp ? rs1 : rs1 + x_ctrl.imm;
   assign x_size = x_ctrl.funct3[1:0];
   assign x_mread = x_ctrl.mem != dvc_pkg::MEM_STORE;
   assign x_mwrite = x_ctrl.mem != dvc_pkg::MEM_LOAD && x_ctrl.mem != dvc_pkg::MEM_LR;
@@ -263,33 +292,50 @@ module dvc_hart #(
 
   logic dport_err;
   logic [63:0] dport_rdata;
-  dvc_mmu #(.ITLB_ENTRIES(ITLB_ENTRIES), .DTLB_ENTRIES(DTLB_ENTRIES)) mmu (
+  dvc_mmu #(.HYP(HYP), .ITLB_ENTRIES(ITLB_ENTRIES), .DTLB_ENTRIES(DTLB_ENTRIES)) mmu (
     .clk, .rst,
-    .prv, .mprv(st_mprv), .mpp(st_mpp), .sum(st_sum), .mxr(st_mxr), .satp, .pmpcfg, .pmpaddr,
-    .pmp_update, .flush(sfence_commit || satp_write),
-    .i_req, .i_va, .i_cancel, .i_ready, .i_pa, .i_fault_page, .i_fault_access,
+    .prv, .virt, .mprv(st_mprv), .mpp(st_mpp), .mpv(st_mpv), .sum(st_sum), .mxr(st_mxr), .satp, .vsatp,
+    .vs_sum, .vs_mxr, .hgatp, .g_gatp, .hu(hstatus_hu), .hyp_spvp, .vpmpcfg, .vpmpaddr, .pmpcfg, .pmpaddr,
+    .pmp_update, .flush(sfence_commit || tlb_flush),
+    .i_req, .i_va, .i_cancel, .i_ready, .i_pa, .i_fault_page, .i_fault_gpage, .i_fault_access,
+    .i_fault_implicit, .i_gpa,
     .d_req(x_valid && x_mem && !x_exc && !hz1 && !x_misaligned), .d_va(x_va), .d_size(x_size),
-    .d_read(x_mread), .d_write(x_mwrite), .d_cancel(m_redirect),
-    .d_ready, .d_pa, .d_fault_page, .d_fault_access,
+    .d_read(x_mread), .d_write(x_mwrite), .d_hyp(x_ctrl.hyp), .d_lx(x_ctrl.hlvx), .d_cancel(m_redirect),
+    .d_ready, .d_pa, .d_fault_page, .d_fault_gpage, .d_fault_access, .d_fault_implicit, .d_gpa, .d_virt,
     .ptw_mem_req, .ptw_mem_addr, .ptw_mem_gnt, .ptw_mem_err(dport_err), .ptw_mem_rdata(dport_rdata)
   );
 
   // The exception X hands to M (its own or one from F/D).
-  logic        x_exc_out;
+  // What the trap needs besides cause and tval (H spec 8.6.3; dvsim FaultExtra): the GPA of a
+  // guest-page fault, whether the fault came from an implicit page-table read (htinst), and
+  // whether the access was an HLV/HSV or translated with V=1 (GVA).
+  logic        x_exc_out, x_exc_mem, x_implicit_out, x_hyp_out;
   logic [4:0]  x_cause_out;
-  logic [63:0] x_tval_out;
+  logic [63:0] x_tval_out, x_gpa_out;
   always_comb begin
     x_exc_out = x_exc;
+    x_exc_mem = 1'b0;
     x_cause_out = x_cause;
     x_tval_out = x_tval;
+    x_gpa_out = x_gpa;
+    x_implicit_out = x_implicit;
+    x_hyp_out = 1'b0;
     if (!x_exc && x_mem) begin
       x_tval_out = x_va;
+      x_gpa_out = d_gpa;
+      x_implicit_out = d_fault_implicit;
+      x_exc_mem = 1'b1;
+      x_hyp_out = x_ctrl.hyp || (d_virt && (d_fault_page || d_fault_gpage || d_fault_access));
       if (x_misaligned) begin
         x_exc_out = 1'b1;
         x_cause_out = x_mread && !x_mwrite ? dvc_pkg::EXC_LOAD_MISALIGNED : dvc_pkg::EXC_STORE_MISALIGNED;
+        x_implicit_out = 1'b0;
       end else if (d_fault_page) begin
         x_exc_out = 1'b1;
         x_cause_out = x_mwrite ? dvc_pkg::EXC_STORE_PAGE : dvc_pkg::EXC_LOAD_PAGE;
+      end else if (d_fault_gpage) begin
+        x_exc_out = 1'b1;
+        x_cause_out = x_mwrite ? dvc_pkg::EXC_STORE_GPAGE : dvc_pkg::EXC_LOAD_GPAGE;
       end else if (d_fault_access) begin
         x_exc_out = 1'b1;
         x_cause_out = x_mwrite ? dvc_pkg::EXC_STORE_ACCESS : dvc_pkg::EXC_LOAD_ACCESS;
@@ -335,6 +381,9 @@ module dvc_hart #(
       if (d_take) begin
         x_pc <= fd_pc;
         x_raw <= fd_raw;
+        x_insn <= d_insn;
+        x_gpa <= fd_gpa;
+        x_implicit <= fd_implicit;
         x_len4 <= d_len4;
         x_ctrl <= d_ctrl;
         x_rs1v <= d_rs1v;
@@ -356,32 +405,23 @@ module dvc_hart #(
   // =============================================================================================
   logic           m_first, m_len4, m_exc;
   logic [63:0]    m_pc, m_pa, m_wdata, m_tval;
-  logic [31:0]    m_raw;
+  logic [31:0]    m_raw, m_insn;
   dvc_pkg::ctrl_t m_ctrl;
   logic [4:0]     m_cause;
+  logic [63:0]    m_gpa;
+  logic           m_exc_mem, m_implicit, m_hyp, m_two;
 
   logic        m_is_mem, m_is_csr, m_is_sys, m_sync, irq_take, lsu_done, lsu_err, m_trap, m_done, m_commit;
   logic [5:0]  m_trap_cause;
   logic [63:0] m_trap_tval, amo_old, amo_new;
-  logic        sys_illegal;
+
 
   assign m_is_mem = m_ctrl.fu == dvc_pkg::FU_MEM;
   assign m_is_csr = m_ctrl.fu == dvc_pkg::FU_CSR;
   assign m_is_sys = m_ctrl.fu == dvc_pkg::FU_SYS;
 
-  // Privilege checks of the system instructions (priv spec 3.3, 4.2.1).
-  always_comb begin
-    sys_illegal = 1'b0;
-    if (m_is_sys) begin
-      unique case (m_ctrl.sys)
-        dvc_pkg::SYS_MRET: sys_illegal = prv != dvc_pkg::PRV_M;
-        dvc_pkg::SYS_SRET: sys_illegal = prv == dvc_pkg::PRV_U || (prv == dvc_pkg::PRV_S && st_tsr);
-        dvc_pkg::SYS_WFI: sys_illegal = prv == dvc_pkg::PRV_U || (prv != dvc_pkg::PRV_M && st_tw);
-        dvc_pkg::SYS_SFENCE: sys_illegal = prv == dvc_pkg::PRV_U || (prv == dvc_pkg::PRV_S && st_tvm);
-        default: sys_illegal = 1'b0;
-      endcase
-    end
-  end
+  // Privilege checks of the system instructions and HLV/HSV are dvc_csr's (sys_illegal,
+  // sys_virtual): they depend on the privilege, V and the trap-virtualization bits.
 
   // The synchronous exception of the instruction, if any, in its first cycle.
   logic [4:0]  m_sync_cause;
@@ -390,11 +430,12 @@ module dvc_hart #(
     m_sync = 1'b1;
     m_sync_cause = m_cause;
     m_sync_tval = m_tval;
-    if (m_exc) begin
+    // Priority (priv spec 3.7): the fetch's and decode's exceptions, then the instruction's
+    // own (an HLV/HSV's illegal or virtual instruction before its memory access's faults).
+    if (m_exc && !m_exc_mem) begin
       m_sync = 1'b1;
     end else if (m_is_sys && m_ctrl.sys == dvc_pkg::SYS_ECALL) begin
-      m_sync_cause = prv == dvc_pkg::PRV_M ? dvc_pkg::EXC_ECALL_M
-                   : prv == dvc_pkg::PRV_S ? dvc_pkg::EXC_ECALL_S : dvc_pkg::EXC_ECALL_U;
+      m_sync_cause = ecall_cause;
       m_sync_tval = 64'd0;
     end else if (m_is_sys && m_ctrl.sys == dvc_pkg::SYS_EBREAK) begin
       m_sync_cause = dvc_pkg::EXC_BREAKPOINT;
@@ -402,6 +443,11 @@ module dvc_hart #(
     end else if (sys_illegal || (m_is_csr && csr_illegal)) begin
       m_sync_cause = dvc_pkg::EXC_ILLEGAL;
       m_sync_tval = {32'd0, m_raw};
+    end else if (sys_virtual || (m_is_csr && csr_virtual)) begin
+      m_sync_cause = dvc_pkg::EXC_VIRTUAL;
+      m_sync_tval = {32'd0, m_raw};
+    end else if (m_exc) begin
+      m_sync = 1'b1;
     end else begin
       m_sync = 1'b0;
     end
@@ -438,17 +484,22 @@ module dvc_hart #(
       m_trap_tval = m_tval;
     end
   end
-  assign m_done = m_valid && (m_trap || (m_is_mem ? lsu_done : 1'b1));
+  // A write of a DV-Ext register takes a second cycle here (its read-back for the trace).
+  assign m_done = m_valid && (m_trap || (m_is_mem ? lsu_done : !csr_wait));
   assign m_commit = m_done && !m_trap;
   assign m_can_accept = !m_valid || m_done;
 
-  logic m_xret, m_mret, m_sret, m_wfi;
+  logic m_xret, m_mret, m_sret, m_huret, m_wfi;
   assign m_mret = m_commit && m_is_sys && m_ctrl.sys == dvc_pkg::SYS_MRET;
   assign m_sret = m_commit && m_is_sys && m_ctrl.sys == dvc_pkg::SYS_SRET;
-  assign m_xret = m_mret || m_sret;
+  assign m_huret = m_commit && m_is_sys && m_ctrl.sys == dvc_pkg::SYS_HURET;
+  assign m_xret = m_mret || m_sret || m_huret;
   assign m_wfi = m_commit && m_is_sys && m_ctrl.sys == dvc_pkg::SYS_WFI;
   assign fence_i_commit = m_commit && m_is_sys && m_ctrl.sys == dvc_pkg::SYS_FENCEI;
-  assign sfence_commit = m_commit && m_is_sys && m_ctrl.sys == dvc_pkg::SYS_SFENCE;
+  // Every address-translation fence flushes both TLBs whole (as dvsim).
+  assign sfence_commit = m_commit && m_is_sys && (m_ctrl.sys == dvc_pkg::SYS_SFENCE
+    || m_ctrl.sys == dvc_pkg::SYS_HFENCEV || m_ctrl.sys == dvc_pkg::SYS_HFENCEG
+    || m_ctrl.sys == dvc_pkg::SYS_HUFENCEV || m_ctrl.sys == dvc_pkg::SYS_HUFENCEG);
 
   logic m_csr_writes;
   assign m_csr_writes = m_ctrl.funct3[1:0] == 2'b01 || m_ctrl.rs1 != 5'd0;
@@ -459,26 +510,53 @@ module dvc_hart #(
     m_redirect = 1'b1;
     m_redirect_pc = m_next_pc;
     if (m_trap) m_redirect_pc = trap_vector;
-    else if (m_mret) m_redirect_pc = mepc;
-    else if (m_sret) m_redirect_pc = sepc;
+    else if (m_xret) m_redirect_pc = xret_pc;
     else if (!(m_commit && (fence_i_commit || sfence_commit || m_wfi || (m_is_csr && csr_flush)))) m_redirect = 1'b0;
   end
 
-  dvc_csr csr (
+  // The trap's H values: htinst/mtinst/hutinst (H spec 8.6.3, dvsim insn_trap) is the
+  // pseudoinstruction of an implicit VS-stage page-table read, 0 for another implicit read, else
+  // for access and guest-page faults of loads/stores the transformed instruction.
+  logic [63:0] m_tinst;
+  logic        m_trap_hyp;
+  always_comb begin
+    logic [31:0] t;
+    unique case (m_insn[6:0])
+      7'h03: t = m_insn & 32'h0000_7fff;
+      7'h23: t = m_insn & 32'h01f0_707f;
+      7'h2f, 7'h73: t = m_insn & ~32'h000f_8000;
+      default: t = 32'd0;
+    endcase
+    if (m_raw[1:0] != 2'b11) t[1] = 1'b0;
+    m_tinst = 64'd0;
+    if (m_exc && m_implicit) m_tinst = m_two ? dvc_pkg::PSEUDO_PTE_READ : 64'd0;
+    else if (m_trap_cause == 6'd5 || m_trap_cause == 6'd7 || m_trap_cause == 6'd21 || m_trap_cause == 6'd23) m_tinst = {32'd0, t};
+  end
+  assign m_trap_hyp = (m_exc && m_exc_mem && m_hyp) || (lsu_done && lsu_err && m_ctrl.hyp);
+
+  dvc_csr #(.HYP(HYP)) csr (
     .clk, .rst, .hartid, .msip, .mtip, .meip, .seip, .mtime, .skip, .skip_cycles,
     .csr_en(m_valid && m_is_csr), .csr_addr(m_raw[31:20]), .csr_op(m_ctrl.funct3[1:0]),
-    .csr_operand(m_result), .csr_writes(m_csr_writes), .csr_commit(m_commit && m_is_csr),
-    .csr_rdata, .csr_illegal, .csr_flush,
+    .csr_operand(m_result), .csr_writes(m_csr_writes),
+    .csr_commit(m_valid && m_first && m_is_csr && !m_trap), .csr_second(m_valid && !m_first && m_is_csr),
+    .csr_wait, .csr_rdata, .csr_illegal, .csr_virtual, .csr_flush, .csr_dv, .csr_tr_addr,
+    .sys_op(m_ctrl.sys), .sys_en(m_valid && m_is_sys), .hyp_en(m_valid && m_ctrl.hyp),
+    .sys_illegal, .sys_virtual, .ecall_cause,
     .trap_commit(m_trap), .trap_irq(irq_take), .trap_cause(m_trap_cause), .trap_pc(m_pc),
-    .trap_tval(m_trap_tval), .trap_to_s, .trap_vector,
-    .mret_commit(m_mret), .sret_commit(m_sret), .mepc, .sepc,
+    .trap_tval(m_trap_tval), .trap_gpa(m_gpa), .trap_tinst(m_tinst), .trap_hyp(m_trap_hyp),
+    .trap_to, .trap_vector,
+    .mret_commit(m_mret), .sret_commit(m_sret), .huret_commit(m_huret), .xret_pc,
     .retire(m_commit),
-    .prv, .mstatus_mprv(st_mprv), .mstatus_mpp(st_mpp), .mstatus_sum(st_sum), .mstatus_mxr(st_mxr),
-    .mstatus_tvm(st_tvm), .mstatus_tw(st_tw), .mstatus_tsr(st_tsr), .satp, .satp_write, .pmp_write,
-    .pmpcfg, .pmpaddr, .mstatus, .mcycle,
+    .prv, .virt, .mstatus_mprv(st_mprv), .mstatus_mpp(st_mpp), .mstatus_mpv(st_mpv),
+    .mstatus_sum(st_sum), .mstatus_mxr(st_mxr),
+    .satp, .vsatp, .vsstatus_sum(vs_sum), .vsstatus_mxr(vs_mxr), .hgatp, .g_gatp, .hstatus_hu, .hyp_spvp,
+    .vpmpcfg, .vpmpaddr, .tlb_flush, .pmp_write, .pmpcfg, .pmpaddr, .mstatus, .mcycle,
+    .vipi_en, .vipi_word, .vipi_op, .vipi_operand, .vipi_writes, .vcpuid, .vipi_rdata, .vipi_usip,
     .irq_pending, .irq_cause, .wake,
-    .tr_en(w_valid && w_csr), .tr_addr(tr_csr_addr), .tr_lines, .tr_rdata(tr_csr_rdata)
+    .tr_en(w_valid && w_csr), .tr_addr(w_rb_addr), .tr_lines, .tr_dv(w_valid && w_csr && w_csr_dv),
+    .tr_rdata(tr_csr_rdata), .tr_hstatus, .tr_vsstatus, .tr_hustatus, .tr_tval2, .tr_tinst
   );
+
 
   // M keeps the whole control bundle; not every field is needed at this stage.
   logic unused_m_ctrl;
@@ -511,6 +589,12 @@ module dvc_hart #(
         m_exc <= x_exc_out;
         m_cause <= x_cause_out;
         m_tval <= x_tval_out;
+        m_insn <= x_insn;
+        m_gpa <= x_gpa_out;
+        m_exc_mem <= x_exc_mem;
+        m_implicit <= x_implicit_out;
+        m_hyp <= x_hyp_out;
+        m_two <= x_exc_mem ? d_virt : virt;
       end
     end else begin
       m_first <= 1'b0;
@@ -525,8 +609,9 @@ module dvc_hart #(
   // =============================================================================================
   // W: writeback and the commit trace
   // =============================================================================================
-  logic        w_from_mem, w_lsigned, w_is_sc, w_st_cand, w_ld, w_csr, w_xret, w_untr, w_trap_s;
-  logic [1:0]  w_size, w_prv;
+  logic        w_from_mem, w_lsigned, w_is_sc, w_st_cand, w_ld, w_csr, w_csr_dv, w_xret, w_untr, w_virt;
+  logic [1:0]  w_size, w_prv, w_trap_to;
+  logic [11:0] w_rb_addr;
   logic [63:0] w_result, w_pc, w_cause, w_tval, w_pa, w_st_data;
   logic [31:0] w_raw;
   logic [11:0] w_csr_addr;
@@ -562,7 +647,8 @@ module dvc_hart #(
         w_pc <= m_pc;
         w_raw <= m_raw;
         w_prv <= prv;
-        w_untr <= prv == dvc_pkg::PRV_M || satp[63:60] == 4'd0;
+        w_virt <= virt;
+        w_untr <= prv == dvc_pkg::PRV_M || (!virt && satp[63:60] == 4'd0);
         w_rd_en <= m_rd_en && !m_trap;
         w_rd <= m_rd;
         w_from_mem <= m_is_mem && m_ctrl.mem != dvc_pkg::MEM_AMO;
@@ -572,13 +658,15 @@ module dvc_hart #(
         w_result <= m_is_csr ? csr_rdata : (m_is_mem ? amo_old : m_result);
         w_cause <= {irq_take, 57'd0, m_trap_cause};
         w_tval <= m_trap_tval;
-        w_trap_s <= trap_to_s;
+        w_trap_to <= trap_to;
         w_pa <= m_pa;
         w_st_cand <= m_commit && m_is_mem && m_ctrl.mem != dvc_pkg::MEM_LOAD && m_ctrl.mem != dvc_pkg::MEM_LR;
         w_st_data <= st_mask(m_ctrl.funct3[1:0], m_ctrl.mem == dvc_pkg::MEM_AMO ? amo_new : m_wdata);
         w_ld <= m_commit && m_is_mem && m_ctrl.mem != dvc_pkg::MEM_STORE && m_ctrl.mem != dvc_pkg::MEM_SC;
         w_csr <= m_commit && m_is_csr && m_csr_writes;
+        w_csr_dv <= csr_dv;
         w_csr_addr <= m_raw[31:20];
+        w_rb_addr <= csr_tr_addr;
         w_xret <= m_xret;
         w_lines <= lines_dec;
         w_mtime <= mtime_dec;
@@ -627,11 +715,13 @@ module dvc_hart #(
   assign tr_pc = w_pc;
   assign tr_insn = w_raw;
   assign tr_priv = w_prv;
+  assign tr_virt = w_virt;
   assign tr_untranslated = w_untr;
   assign tr_trap = w_trap;
   assign tr_cause = w_cause;
   assign tr_tval = w_tval;
-  assign tr_trap_s = w_trap_s;
+  assign tr_trap_s = w_trap_to == 2'd1;
+  assign tr_trap_to = w_trap_to;
   assign tr_status = mstatus;
   assign tr_rd_we = w_valid && !w_trap && w_rd_en;
   assign tr_rd = w_rd;

@@ -6,6 +6,10 @@
 // (dvc_mmu) and nothing needs flushing when those change. Only translations that passed the
 // check for the access that walked them are filled, as in dvsim. satp writes and SFENCE.VMA
 // flush everything (no ASIDs are kept). Replacement is round-robin.
+//
+// A V=1 entry (`virt`) maps a guest virtual page to the host page (4 KiB) and holds a verdict:
+// `flags` = {the G stage's X W R, the VS stage's X W R} for the effective privilege, SUM and MXR
+// it was filled with (`key`, part of the match), and the guest physical page (for htval).
 module dvc_tlb #(
   parameter int ENTRIES = 16
 ) (
@@ -14,16 +18,22 @@ module dvc_tlb #(
   input  logic        flush,
   // lookup (combinational), when `lookup`
   input  logic        lookup,
+  input  logic        lvirt,          // a V=1 translation ...
+  input  logic [3:0]  lkey,           // ... for this {privilege S, SUM, MXR of VS, MXR of M}
   input  logic [35:0] vpn,            // VA[47:12]
   output logic        hit,
   output logic [43:0] ppn,            // physical page of the VA (superpage bits filled in)
-  output logic [5:0]  flags,          // {D, A, U, X, W, R} of the leaf PTE
+  output logic [5:0]  flags,          // {D, A, U, X, W, R} of the leaf PTE (V=1: see above)
+  output logic [43:0] gppn,           // V=1: the guest physical page
   // fill
   input  logic        fill,
   input  logic [35:0] fill_vpn,
   input  logic [43:0] fill_ppn,
   input  logic [1:0]  fill_level,
-  input  logic [5:0]  fill_flags
+  input  logic [5:0]  fill_flags,
+  input  logic        fill_virt,
+  input  logic [3:0]  fill_key,
+  input  logic [43:0] fill_gppn
 );
   localparam int IW = ENTRIES > 1 ? $clog2(ENTRIES) : 1;
 
@@ -32,6 +42,9 @@ module dvc_tlb #(
   logic [43:0] e_ppn   [ENTRIES];
   logic [1:0]  e_level [ENTRIES];
   logic [5:0]  e_flags [ENTRIES];
+  logic        e_virt  [ENTRIES];
+  logic [3:0]  e_key   [ENTRIES];
+  logic [43:0] e_gppn  [ENTRIES];
   logic [IW-1:0] victim;
 
   always_ff @(posedge clk) begin
@@ -44,6 +57,9 @@ module dvc_tlb #(
       e_ppn[victim] <= fill_ppn;
       e_level[victim] <= fill_level;
       e_flags[victim] <= fill_flags;
+      e_virt[victim] <= fill_virt;
+      e_key[victim] <= fill_key;
+      e_gppn[victim] <= fill_gppn;
       victim <= victim == IW'(ENTRIES - 1) ? '0 : victim + 1'b1;
     end
   end
@@ -54,6 +70,7 @@ module dvc_tlb #(
     hit = 1'b0;
     ppn = 44'd0;
     flags = 6'd0;
+    gppn = 44'd0;
     if (lookup) for (int i = 0; i < ENTRIES; i++) begin
       // The VPN fields a page of this level translates: 9 bits per level below it are offset.
       unique case (e_level[i])
@@ -62,10 +79,11 @@ module dvc_tlb #(
         2'd2: care = {{18{1'b1}}, 18'd0};
         default: care = {{9{1'b1}}, 27'd0};
       endcase
-      if (valid[i] && ((vpn ^ e_vpn[i]) & care) == 36'd0) begin
+      if (valid[i] && ((vpn ^ e_vpn[i]) & care) == 36'd0 && e_virt[i] == lvirt && (!lvirt || e_key[i] == lkey)) begin
         hit = 1'b1;
         ppn = (e_ppn[i] & {8'hff, care}) | ({8'd0, vpn} & ~{8'hff, care});
         flags = e_flags[i];
+        gppn = e_gppn[i];
       end
     end
   end

@@ -9,6 +9,7 @@
 // the harness can serve this cycle's requests after evaluating the clock edge.
 module dvc_soc #(
   parameter int NHARTS = 1,
+  parameter bit HYP = 1,            // the harts have the H extension and DV-Ext
   parameter int MTIME_DIV = 100,
   parameter int MUL_CYCLES = 4,
   parameter int ITLB_ENTRIES = 16,
@@ -61,12 +62,19 @@ module dvc_soc #(
   output logic [NHARTS*64-1:0] tr_pc,
   output logic [NHARTS*32-1:0] tr_insn,
   output logic [NHARTS*2-1:0]  tr_priv,
+  output logic [NHARTS-1:0]    tr_virt,
   output logic [NHARTS-1:0]    tr_untranslated,
   output logic [NHARTS-1:0]    tr_trap,
   output logic [NHARTS*64-1:0] tr_cause,
   output logic [NHARTS*64-1:0] tr_tval,
   output logic [NHARTS-1:0]    tr_trap_s,
+  output logic [NHARTS*2-1:0]  tr_trap_to,
   output logic [NHARTS*64-1:0] tr_status,
+  output logic [NHARTS*64-1:0] tr_hstatus,
+  output logic [NHARTS*64-1:0] tr_vsstatus,
+  output logic [NHARTS*64-1:0] tr_hustatus,
+  output logic [NHARTS*64-1:0] tr_tval2,
+  output logic [NHARTS*64-1:0] tr_tinst,
   output logic [NHARTS-1:0]    tr_rd_we,
   output logic [NHARTS*5-1:0]  tr_rd,
   output logic [NHARTS*64-1:0] tr_rd_wdata,
@@ -102,12 +110,18 @@ module dvc_soc #(
   logic [NHARTS*2-1:0]  d_size;
   logic [NHARTS*32-1:0] i_rdata;
   logic [NHARTS-1:0]    msip, mtip, meip, seip;
+  // The vIPI bitmap's ports (dvext_vipi, generated for up to 4 harts and the CLINT mirror).
+  localparam int VPORTS = 5;
+  logic [VPORTS-1:0]    v_en, v_writes, v_usip;
+  logic [VPORTS*2-1:0]  v_word, v_op;
+  logic [VPORTS*64-1:0] v_operand, v_rdata;
+  logic [VPORTS*8-1:0]  v_vcpuid;
 
   for (genvar k = 0; k < NHARTS; k++) begin : g_hart
     dvc_pkg::dop_e op;
     assign d_op[3*k +: 3] = op;
     dvc_hart #(
-      .MUL_CYCLES(MUL_CYCLES), .ITLB_ENTRIES(ITLB_ENTRIES), .DTLB_ENTRIES(DTLB_ENTRIES),
+      .HYP(HYP), .MUL_CYCLES(MUL_CYCLES), .ITLB_ENTRIES(ITLB_ENTRIES), .DTLB_ENTRIES(DTLB_ENTRIES),
       .BTB_ENTRIES(BTB_ENTRIES), .BHT_ENTRIES(BHT_ENTRIES), .L1_SETS(L1_SETS), .L1_WAYS(L1_WAYS),
       .L1_LINE(L1_LINE), .HIT_CYCLES(HIT_CYCLES), .MISS_CYCLES(MISS_CYCLES), .WB_CYCLES(WB_CYCLES),
       .DEV_CYCLES(DEV_CYCLES)
@@ -121,6 +135,12 @@ module dvc_soc #(
       .dmem_wdata(d_wdata[64*k +: 64]), .dmem_gnt(d_gnt[k]), .dmem_err(d_err[k]),
       .dmem_rdata(d_rdata[64*k +: 64]), .dmem_sc_fail(d_sc_fail[k]),
       .sleeping(sleeping[k]),
+      .vipi_en(v_en[k]), .vipi_word(v_word[2*k +: 2]), .vipi_op(v_op[2*k +: 2]),
+      .vipi_operand(v_operand[64*k +: 64]), .vipi_writes(v_writes[k]), .vcpuid(v_vcpuid[8*k +: 8]),
+      .vipi_rdata(v_rdata[64*k +: 64]), .vipi_usip(v_usip[k]),
+      .tr_virt(tr_virt[k]), .tr_trap_to(tr_trap_to[2*k +: 2]), .tr_hstatus(tr_hstatus[64*k +: 64]),
+      .tr_vsstatus(tr_vsstatus[64*k +: 64]), .tr_hustatus(tr_hustatus[64*k +: 64]),
+      .tr_tval2(tr_tval2[64*k +: 64]), .tr_tinst(tr_tinst[64*k +: 64]),
       .tr_valid(tr_valid[k]), .tr_pc(tr_pc[64*k +: 64]), .tr_insn(tr_insn[32*k +: 32]),
       .tr_priv(tr_priv[2*k +: 2]), .tr_untranslated(tr_untranslated[k]), .tr_trap(tr_trap[k]),
       .tr_cause(tr_cause[64*k +: 64]), .tr_tval(tr_tval[64*k +: 64]), .tr_trap_s(tr_trap_s[k]),
@@ -132,6 +152,43 @@ module dvc_soc #(
       .tr_lines(tr_lines[4*k +: 4]), .tr_mtime(tr_mtime[64*k +: 64]), .tr_mcycle(tr_mcycle[64*k +: 64])
     );
   end
+
+  // Ports of absent harts and (for now) the CLINT mirror's are idle.
+  for (genvar k = NHARTS; k < VPORTS; k++) begin : g_vport_idle
+    assign v_en[k] = 1'b0;
+    assign v_writes[k] = 1'b0;
+    assign v_word[2*k +: 2] = 2'd0;
+    assign v_op[2*k +: 2] = 2'd0;
+    assign v_operand[64*k +: 64] = 64'd0;
+    assign v_vcpuid[8*k +: 8] = 8'd0;
+  end
+  if (HYP) begin : g_vipi
+    dvext_vipi vipi (
+      .clock(clk), .reset(rst),
+      .hart__0__en(v_en[0]), .hart__0__word(v_word[0 +: 2]), .hart__0__op(v_op[0 +: 2]),
+      .hart__0__operand(v_operand[0 +: 64]), .hart__0__writes(v_writes[0]), .hart__0__vcpuid(v_vcpuid[0 +: 8]),
+      .hart__0__rdata(v_rdata[0 +: 64]), .hart__0__usip(v_usip[0]),
+      .hart__1__en(v_en[1]), .hart__1__word(v_word[2 +: 2]), .hart__1__op(v_op[2 +: 2]),
+      .hart__1__operand(v_operand[64 +: 64]), .hart__1__writes(v_writes[1]), .hart__1__vcpuid(v_vcpuid[8 +: 8]),
+      .hart__1__rdata(v_rdata[64 +: 64]), .hart__1__usip(v_usip[1]),
+      .hart__2__en(v_en[2]), .hart__2__word(v_word[4 +: 2]), .hart__2__op(v_op[4 +: 2]),
+      .hart__2__operand(v_operand[128 +: 64]), .hart__2__writes(v_writes[2]), .hart__2__vcpuid(v_vcpuid[16 +: 8]),
+      .hart__2__rdata(v_rdata[128 +: 64]), .hart__2__usip(v_usip[2]),
+      .hart__3__en(v_en[3]), .hart__3__word(v_word[6 +: 2]), .hart__3__op(v_op[6 +: 2]),
+      .hart__3__operand(v_operand[192 +: 64]), .hart__3__writes(v_writes[3]), .hart__3__vcpuid(v_vcpuid[24 +: 8]),
+      .hart__3__rdata(v_rdata[192 +: 64]), .hart__3__usip(v_usip[3]),
+      .hart__4__en(v_en[4]), .hart__4__word(v_word[8 +: 2]), .hart__4__op(v_op[8 +: 2]),
+      .hart__4__operand(v_operand[256 +: 64]), .hart__4__writes(v_writes[4]), .hart__4__vcpuid(v_vcpuid[32 +: 8]),
+      .hart__4__rdata(v_rdata[256 +: 64]), .hart__4__usip(v_usip[4])
+    );
+  end else begin : g_no_vipi
+    assign v_rdata = '0;
+    assign v_usip = '0;
+    logic unused_no_vipi;
+    assign unused_no_vipi = ^{v_en, v_writes, v_word, v_op, v_operand, v_vcpuid};
+  end
+  logic unused_vport;
+  assign unused_vport = ^{v_rdata[VPORTS*64-1:NHARTS*64], v_usip[VPORTS-1:NHARTS]};
 
   logic        clint_sel, clint_we, clint_ok, plic_sel, plic_we, plic_ok, plic_ready;
   logic [16:0] clint_off;

@@ -24,6 +24,9 @@ enum Cmd {
     Rtl {
         #[arg(long, default_value = "generated")]
         out: PathBuf,
+        /// Only these modules (e.g. the core's own vIPI bitmap, sized for its harts).
+        #[arg(long, value_name = "MODULE")]
+        only: Vec<String>,
         #[command(flatten)]
         params: Params,
     },
@@ -119,9 +122,15 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
-        Cmd::Rtl { out, params } => {
+        Cmd::Rtl { out, only, params } => {
             let opts = params.options()?;
-            let outputs = catalog::emit_all(&opts)?;
+            let mut outputs = catalog::emit_all(&opts)?;
+            if let Some(bad) = only.iter().find(|n| !outputs.iter().any(|m| m.emitted.name == n.as_str())) {
+                anyhow::bail!("--only {bad}: no such module");
+            }
+            if !only.is_empty() {
+                outputs.retain(|m| only.iter().any(|n| *n == m.emitted.name));
+            }
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             // Remove what an earlier run wrote, so a renamed module leaves nothing stale.
             for e in std::fs::read_dir(&out)? {

@@ -30,7 +30,7 @@ pub fn check(p: &Program) -> Result<Outcome, String> {
     let image = &built.image;
     let harts = p.cfg.harts;
     let build = |sink: Box<dyn Write>| {
-        let config = MachineConfig { harts, hypervisor: false, ..Default::default() };
+        let config = MachineConfig { harts, hypervisor: true, ..Default::default() };
         let mut platform = Platform::new(config, sink, Box::new(QueueSource::default()))?;
         let img = load_bytes(&mut platform.bus.ram, &image.bytes, image.base)?;
         platform.add_image(img);

@@ -117,7 +117,9 @@ impl Session {
         rtl.reset(start)?;
         let lockstep = if options.lockstep {
             let (platform, _) = build(Box::new(std::io::sink()))?;
-            let harts = (0..platform.config.harts).map(|k| Hart::with_config(k, HartConfig::RV64IMAC)).collect();
+            let harts = (0..platform.config.harts)
+                .map(|k| Hart::with_config(k, HartConfig { hypervisor: platform.config.hypervisor }))
+                .collect();
             Some(Lockstep::new(platform, harts))
         } else {
             None

@@ -88,6 +88,9 @@ impl Ports {
 
 /// Rising edges between polls of the console input and flushes of its output.
 const POLL_CYCLES: u64 = 4096;
+/// Cycles without any instruction retired or trapped (no hart asleep) after which the core is
+/// taken to be hung: far beyond any miss, walk or division.
+pub const HANG_CYCLES: u64 = 1 << 22;
 
 /// What bounds a run ([`Rtl::run`]).
 #[derive(Default)]
@@ -114,6 +117,9 @@ pub struct Rtl {
     pub steps: u64,
     /// Instructions retired, over all harts.
     pub retired: u64,
+    /// Set when the run ended because no hart retired or trapped for [`HANG_CYCLES`] while
+    /// awake: the cycle from which it stalled.
+    pub hung: Option<u64>,
     uart_irq: bool,
     exit: Option<RunExit>,
     /// Cycles the run had done before this machine was reset (earlier machines of the same run,
@@ -177,6 +183,7 @@ impl Rtl {
             cycles: 0,
             steps: 0,
             retired: 0,
+            hung: None,
             uart_irq: false,
             exit: None,
             base,
@@ -346,9 +353,18 @@ impl Rtl {
     ) -> Option<RunExit> {
         let mut asleep = 0u32;
         let mut idle_ticks = 0u64;
+        let (mut last_steps, mut since) = (self.steps, self.cycles);
         loop {
             if !self.cycle(commit) {
                 return None;
+            }
+            // A core that stops retiring and trapping while awake is a hardware bug, never a
+            // program's doing: end the run (as a deadlock) rather than hang.
+            if self.steps != last_steps {
+                (last_steps, since) = (self.steps, self.cycles);
+            } else if self.cycles - since > HANG_CYCLES {
+                self.hung = Some(since);
+                return Some(RunExit::Deadlock);
             }
             if let Some(e) = self.exit {
                 // The instruction that asked is traced in the next cycle.
@@ -400,6 +416,7 @@ impl Rtl {
                     self.skip(IDLE_QUANTUM);
                 }
             }
+            (last_steps, since) = (self.steps, self.cycles);
             asleep = 0;
         }
     }

@@ -255,7 +255,7 @@ fn traced_divergence_window() {
     let build = |sink: Box<dyn Write>| {
         calls.set(calls.get() + 1);
         let image = countdown(if calls.get() == 2 { 43 } else { 42 });
-        let config = MachineConfig { harts: 1, hypervisor: false, ..Default::default() };
+        let config = MachineConfig { harts: 1, hypervisor: true, ..Default::default() };
         let mut p = Platform::new(config, sink, Box::new(QueueSource::default()))?;
         let img = load_bytes(&mut p.bus.ram, &image, RAM_BASE)?;
         p.add_image(img);

@@ -28,7 +28,7 @@ impl Boot {
     fn new(harts: usize) -> Boot {
         let (fw, ub) = dvsim::firmware::debian_images().unwrap_or_else(|e| panic!("{e:#}"));
         let build = |sink: Box<dyn Write>| {
-            let config = MachineConfig { harts, hypervisor: false, ..Default::default() };
+            let config = MachineConfig { harts, hypervisor: true, ..Default::default() };
             let mut p = Platform::new(config, sink, Box::new(QueueSource::default()))?;
             let start = p.load(&fw, BIOS_ADDR)?.entry;
             p.load(&ub, KERNEL_ADDR)?;

@@ -55,7 +55,7 @@ enum Work<'a> {
 }
 
 fn platform(work: &Work, sink: Box<dyn Write>, input: QueueSource) -> Result<(Platform, u64)> {
-    let config = MachineConfig { hypervisor: false, ..Default::default() };
+    let config = MachineConfig { hypervisor: true, ..Default::default() };
     let mut p = Platform::new(config, sink, Box::new(input))?;
     let start = match work {
         Work::Int(elf) => p.load(elf, RAM_BASE)?.entry,
@@ -127,7 +127,8 @@ fn rtl(work: &Work, max: u64, lockstep: bool) -> Result<Measure> {
 fn model(work: &Work, max: u64) -> Result<Measure> {
     let (console, input) = (VecSink::default(), QueueSource::default());
     let (p, _) = platform(work, Box::new(console.clone()), input.clone())?;
-    let harts = (0..p.config.harts).map(|k| Hart::with_config(k, HartConfig::RV64IMAC)).collect();
+    let harts =
+        (0..p.config.harts).map(|k| Hart::with_config(k, HartConfig { hypervisor: p.config.hypervisor })).collect();
     let mut m = Machine::new(p, harts)?;
     let t = Instant::now();
     let boot = matches!(work, Work::Boot(..));

@@ -47,7 +47,7 @@ fn parse_window(s: &str) -> Result<Window, String> {
 }
 
 fn run(cli: &Cli) -> Result<u8> {
-    let build = |sink: Box<dyn Write>| cli.machine.build(cli.machine.config(false)?, sink);
+    let build = |sink: Box<dyn Write>| cli.machine.build(cli.machine.config(true)?, sink);
     let mut log = match &cli.machine.commit_log {
         Some(path) => {
             let f = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -134,7 +134,15 @@ fn run(cli: &Cli) -> Result<u8> {
                     eprintln!("dvrtl: the waveform ends at the finisher reset (cycle {cycles})");
                 }
             }
-            Stop::Exit(e) => break report_exit("dvrtl", e, cli.machine.max_insns),
+            Stop::Exit(e) => {
+                if let Some(at) = s.rtl.hung {
+                    eprintln!(
+                        "dvrtl: the core stopped retiring instructions at cycle {at} (no hart asleep for {} cycles): a hardware hang",
+                        dvrtl::soc::HANG_CYCLES
+                    );
+                }
+                break report_exit("dvrtl", e, cli.machine.max_insns);
+            }
         }
     };
     if let Some(r) = recorded {

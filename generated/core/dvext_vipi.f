@@ -1,0 +1,5 @@
+dvext_vipi__words__0.v
+dvext_vipi__words__1.v
+dvext_vipi__words__2.v
+dvext_vipi__words__3.v
+dvext_vipi.v
