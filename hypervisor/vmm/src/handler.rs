@@ -226,7 +226,13 @@ impl Vm {
             ram,
             gstage: spin::Mutex::new(gstage),
             bus: spin::Mutex::new(bus),
-            vcpus: (0..vcpus).map(|v| VcpuState::new(v == 0)).collect(),
+            vcpus: (0..vcpus)
+                .map(|v| {
+                    let mut s = VcpuState::new(v == 0);
+                    s.id = v;
+                    s
+                })
+                .collect(),
             next_console_poll: AtomicU64::new(0),
         })
     }
@@ -351,6 +357,37 @@ impl Vm {
         true
     }
 
+    /// After an access to region `dev` that needed a look ([`MmioBus::access`]): the UART's
+    /// output to hand to the console, if it is time to, and the interrupt lines. Output goes
+    /// out at a newline, when enough is buffered, or when the guest reads the UART (it polls:
+    /// what it wrote must be visible); while the UART holds output, every access to it is
+    /// looked at. Only the accessed device's line (and the PLIC's outputs, if it was the PLIC)
+    /// can have moved.
+    fn after_access(
+        &self,
+        bus: &mut MmioBus,
+        dev: usize,
+        store: bool,
+        vcpu: usize,
+        hw: &mut impl VirtHw,
+    ) -> Option<Vec<u8>> {
+        let mut out = None;
+        if bus.is_uart(dev) {
+            if let Some(u) = bus.uart_mut() {
+                let o = u.output();
+                if !store || o.len() >= FLUSH_AT || o.last() == Some(&b'\n') {
+                    out = Some(u.take_output()).filter(|o| !o.is_empty());
+                }
+                let pending = !u.output().is_empty();
+                bus.watch_all(dev, pending);
+            }
+        }
+        if bus.sync_irq_of(dev) {
+            self.update_eip(bus, vcpu, hw);
+        }
+        out
+    }
+
     fn uart_rx_empty_at(bus: &mut MmioBus, gpa: u64, reg: u64) -> bool {
         matches!(bus.device_at_mut::<Uart>(gpa), Some((u, off)) if off == reg && u.rx_empty())
     }
@@ -407,10 +444,10 @@ impl Vm {
     ) -> Option<Action> {
         let epc = regs.pc;
         let mut bus = self.bus.lock();
-        if !bus.contains(gpa) {
+        let Some(dev) = bus.find(gpa) else {
             me.exits().count(ExitKind::Other);
             return Some(Action::Fatal(FatalError::Unmapped { access, gpa, epc }));
-        }
+        };
         if access == Access::Fetch {
             me.exits().count(ExitKind::Other);
             return Some(Action::Fatal(FatalError::FetchFromDevice { gpa, epc }));
@@ -432,25 +469,20 @@ impl Vm {
             self.poll_console(vcpu, hw);
             bus = self.bus.lock();
         }
-        let r = if op.store {
-            bus.dispatch_write(gpa, op.width, mmio::store_data(&op, regs.x[usize::from(op.reg)]))
-        } else {
-            bus.dispatch_read(gpa, op.width).map(|raw| regs.set_x(op.reg, mmio::load_result(&op, raw)))
+        let data = if op.store { mmio::store_data(&op, regs.x[usize::from(op.reg & 31)]) } else { 0 };
+        let after = match bus.access(gpa, op.width, op.store, data) {
+            Ok((raw, after)) => {
+                if !op.store {
+                    regs.set_x(op.reg, mmio::load_result(&op, raw));
+                }
+                after
+            }
+            Err(error) => return Some(Action::Fatal(FatalError::Mmio { gpa, error, epc })),
         };
-        if let Err(error) = r {
-            return Some(Action::Fatal(FatalError::Mmio { gpa, error, epc }));
-        }
-        // Output goes out at a newline, when enough is buffered, or when the guest reads the UART
-        // (it polls: what it wrote must be visible).
-        let out = bus.device_at_mut::<Uart>(gpa).and_then(|(u, _)| {
-            let o = u.output();
-            (!op.store || o.len() >= FLUSH_AT || o.last() == Some(&b'\n')).then(|| u.take_output())
-        });
-        if bus.sync_irqs() {
-            self.update_eip(&bus, vcpu, hw);
-        }
+        debug_assert_eq!(bus.last_found(), dev);
+        let out = if after { self.after_access(&mut bus, dev, op.store, vcpu, hw) } else { None };
         drop(bus);
-        if let Some(out) = out.filter(|o| !o.is_empty()) {
+        if let Some(out) = out {
             hw.console_write(&out);
         }
         regs.pc = regs.pc.wrapping_add(u64::from(op.insn_len));
@@ -527,8 +559,32 @@ impl Vm {
         )
     }
 
+    /// The common stage-2 fault: the page's tables exist, its slot is empty. Anything else goes
+    /// on to [`Vm::stage2_fault`].
     #[inline(never)]
     fn stage2_exit(
+        &self,
+        me: &VcpuState,
+        access: Access,
+        gpa: u64,
+        epc: u64,
+        hw: &mut impl VirtHw,
+        v: &mut Option<Action>,
+    ) -> bool {
+        let page = gpa & !(PAGE - 1);
+        if let Some(pa) = self.ram.pa_of(page) {
+            let mapped = self.gstage.lock().map_page_fast(page, pa, Perms::RWX) == Ok(true);
+            if mapped {
+                me.exits().count(ExitKind::Stage2Fault);
+                hw.fence_gstage();
+                return true;
+            }
+        }
+        self.stage2_slow(me, access, gpa, epc, hw, v)
+    }
+
+    #[inline(never)]
+    fn stage2_slow(
         &self,
         me: &VcpuState,
         access: Access,
@@ -540,12 +596,105 @@ impl Vm {
         settle(self.stage2_fault(me, access, gpa, epc, hw), v)
     }
 
+    /// A device access by a load (`STORE` false) or a store. The common case (a plain access
+    /// that decodes, on a device, not an LSR read that may poll the console) is done here with
+    /// a small frame; everything else goes to [`Vm::mmio_slow`], which checks and reports it in
+    /// full. One function per direction: the exit's cause says which the instruction must be.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn mmio_exit(
+    fn mmio_exit<const STORE: bool>(
+        &self,
+        me: &VcpuState,
+        regs: &mut GuestRegs,
+        gpa: u64,
+        tinst: u64,
+        hw: &mut impl VirtHw,
+        live: RegSet,
+        v: &mut Option<Action>,
+    ) -> bool {
+        if self.mmio_fast::<STORE>(me, me.id, regs, gpa, tinst, hw, live) {
+            return true;
+        }
+        let access = if STORE { Access::Store } else { Access::Load };
+        self.mmio_slow(me, regs, access, gpa, tinst, hw, live, v)
+    }
+
+    /// The common device access: a plain load (`STORE` false) or store that decodes, on a
+    /// device, through a register in `live`, not an LSR read that may poll the console. Returns
+    /// false, having done nothing, for anything else.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn mmio_fast<const STORE: bool>(
         &self,
         me: &VcpuState,
         vcpu: usize,
+        regs: &mut GuestRegs,
+        gpa: u64,
+        tinst: u64,
+        hw: &mut impl VirtHw,
+        live: RegSet,
+    ) -> bool {
+        let Some(op) = mmio::decode(tinst).filter(|op| op.store == STORE) else { return false };
+        let lsr_read = !STORE && gpa.wrapping_sub(UART_BASE) == uart::reg::LSR;
+        if live >> op.reg & 1 == 0 || lsr_read {
+            return false;
+        }
+        let data = if STORE { mmio::store_data(&op, regs.x[usize::from(op.reg & 31)]) } else { 0 };
+        let mut bus = self.bus.lock();
+        // Checked before the device is touched: an error changes nothing, and the full path
+        // reports it.
+        let Ok(p) = bus.prepare(gpa, op.width) else { return false };
+        me.exits().count(ExitKind::Mmio);
+        regs.pc = regs.pc.wrapping_add(u64::from(op.insn_len));
+        // The UART, with nothing to look at afterwards, directly: no call, so no frame.
+        if !p.after {
+            if let Some((u, off)) = p.uart() {
+                if STORE {
+                    u.write_reg(off, data as u8);
+                } else {
+                    regs.set_x(op.reg, mmio::load_result(&op, u64::from(u.read_reg(off))));
+                }
+                return true;
+            }
+        }
+        self.mmio_dyn::<STORE>(bus, gpa, op, data, regs, vcpu, hw)
+    }
+
+    /// The rest of [`Vm::mmio_fast`]: the access to a device behind the trait, or one that needs
+    /// a look afterwards. The access was prepared and counted, the pc advanced.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn mmio_dyn<const STORE: bool>(
+        &self,
+        mut bus: spin::MutexGuard<'_, MmioBus>,
+        gpa: u64,
+        op: MmioOp,
+        data: u64,
+        regs: &mut GuestRegs,
+        vcpu: usize,
+        hw: &mut impl VirtHw,
+    ) -> bool {
+        // Prepared before under this same lock: it succeeds again.
+        let Ok((raw, after)) = bus.access(gpa, op.width, STORE, data) else { return true };
+        if !STORE {
+            regs.set_x(op.reg, mmio::load_result(&op, raw));
+        }
+        if after {
+            let dev = bus.last_found();
+            let out = self.after_access(&mut bus, dev, STORE, vcpu, hw);
+            drop(bus);
+            if let Some(out) = out {
+                hw.console_write(&out);
+            }
+        }
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn mmio_slow(
+        &self,
+        me: &VcpuState,
         regs: &mut GuestRegs,
         access: Access,
         gpa: u64,
@@ -554,7 +703,7 @@ impl Vm {
         live: RegSet,
         v: &mut Option<Action>,
     ) -> bool {
-        settle_opt(self.mmio(me, vcpu, regs, access, gpa, tinst, hw, live), v)
+        settle_opt(self.mmio(me, me.id, regs, access, gpa, tinst, hw, live), v)
     }
 
     #[inline(never)]
@@ -771,7 +920,11 @@ pub fn handle_exit_with(
             vm.stage2_exit(me, access, gpa, exit.epc, hw, verdict)
         }
         Exit::GuestPageFault { access, gpa, tinst, .. } => {
-            vm.mmio_exit(me, vcpu, regs, access, gpa, tinst, hw, live, verdict)
+            match access {
+                Access::Load => vm.mmio_exit::<false>(me, regs, gpa, tinst, hw, live, verdict),
+                Access::Store => vm.mmio_exit::<true>(me, regs, gpa, tinst, hw, live, verdict),
+                Access::Fetch => vm.mmio_slow(me, regs, access, gpa, tinst, hw, live, verdict),
+            }
         }
         Exit::VirtualInsn { bits } => vm.virtual_insn_exit(me, vcpu, regs, bits, hw, live, verdict),
         Exit::Interrupt(code) => vm.interrupt_exit(me, vcpu, code, hw, verdict),

@@ -128,6 +128,8 @@ pub mod req {
 pub struct VcpuState {
     /// Exit counts (first: the exit path reaches them at offset 0 of the state it holds).
     exits: Counters,
+    /// The vCPU's index in its VM (set by `Vm::new`).
+    pub(crate) id: usize,
     hsm: AtomicU32,
     start: spin::Mutex<Option<(u64, u64)>>,
     requests: AtomicU64,
@@ -144,6 +146,7 @@ impl VcpuState {
         let s = if started { HartState::Started } else { HartState::Stopped };
         VcpuState {
             exits: Counters::default(),
+            id: 0,
             hsm: AtomicU32::new(s as u32),
             start: spin::Mutex::new(None),
             requests: AtomicU64::new(0),
