@@ -51,7 +51,9 @@ const FLUSH_AT: usize = 128;
 pub trait VirtHw {
     /// The guest's `time` (mtime + hutimedelta, dvext.md §6.1).
     fn guest_time(&mut self) -> u64;
-    /// Arms this vCPU's vtimer (vtimecmp = deadline, vtimectl = EN | IRQ 16) or disarms it.
+    /// Arms this vCPU's vtimer (vtimecmp = deadline, vtimectl.EN) or disarms it. The tick must
+    /// end up as the guest's VSTIP: either as interrupt 16, an exit that [`handle_exit`] answers
+    /// by injecting VSTIP, or as interrupt 6, straight to the guest (dvext.md §6.1).
     fn set_vtimer(&mut self, deadline: Option<u64>);
     /// Sets or clears `huvip` bits of this vCPU.
     fn set_guest_irq(&mut self, huvip_bits: u64, on: bool);

@@ -189,7 +189,7 @@ fn finish(regs: &mut GuestRegs, ret: Ret) {
     set_ret(regs, ret);
 }
 
-#[inline(never)]
+#[inline(always)]
 fn timer_hot(regs: &mut GuestRegs, env: &mut impl SbiEnv) {
     finish(regs, timer_call(regs.a(6), regs.a(0), env));
 }

@@ -239,11 +239,13 @@ impl VcpuState {
         self.requests.load(Ordering::Acquire) != 0
     }
 
+    #[inline]
     pub fn deadline(&self) -> Option<u64> {
         let d = self.deadline.load(Ordering::Relaxed);
         (d != u64::MAX).then_some(d)
     }
 
+    #[inline]
     pub fn set_deadline(&self, d: Option<u64>) {
         self.deadline.store(d.unwrap_or(u64::MAX), Ordering::Relaxed);
     }
