@@ -227,6 +227,7 @@ impl VcpuState {
     }
 
     /// Takes all posted requests.
+    #[inline]
     pub fn take_requests(&self) -> u64 {
         if self.requests.load(Ordering::Relaxed) == 0 {
             return 0;

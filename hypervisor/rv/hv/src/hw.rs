@@ -15,11 +15,11 @@ use dv_abi::manifest::MAX_VCPUS;
 static VCPUIDS: [AtomicU64; MAX_VCPUS as usize] = [const { AtomicU64::new(0) }; MAX_VCPUS as usize];
 
 pub fn set_vcpuid(vcpu: usize, id: u64) {
-    VCPUIDS[vcpu].store(id, Ordering::SeqCst);
+    VCPUIDS[vcpu].store(id, Ordering::Release);
 }
 
 fn vcpuid(vcpu: usize) -> Option<u64> {
-    VCPUIDS.get(vcpu).map(|v| v.load(Ordering::SeqCst)).filter(|&id| id != 0)
+    VCPUIDS.get(vcpu).map(|v| v.load(Ordering::Acquire)).filter(|&id| id != 0)
 }
 
 /// The HU interrupt of the vtimer, 16 (UVTI): an exit into HU (dvext.md §6.1). Enabled in
