@@ -9,7 +9,7 @@
 //! | cause 20/21/23 elsewhere | fatal |
 //! | cause 22, `wfi` | pc += 4, [`Action::Wait`] unless something is already pending |
 //! | interrupt 0, vIPI doorbell | clear the own vIPI bit, act on posted requests (VSSIP, fences, VSEIP) |
-//! | interrupt 16, vtimer | disarm, inject VSTIP |
+//! | interrupt 16, vtimer (armed with IRQ 16) | disarm, inject VSTIP |
 //!
 //! Guest interrupts are injected through `huvip` (dvext.md §2: = hvip; VSSIP bit 2, VSTIP 6,
 //! VSEIP 10). Another vCPU's `huvip` is out of reach (it is per hart), so cross-vCPU effects are
@@ -708,6 +708,7 @@ impl Vm {
         settle_opt(self.mmio(me, me.id, regs, access, gpa, tinst, hw, live), v)
     }
 
+    #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn virtual_insn_exit(
         &self,
@@ -921,13 +922,11 @@ pub fn handle_exit_with(
         Exit::GuestPageFault { access, gpa, .. } if vm.ram.contains(gpa, 1) => {
             vm.stage2_exit(me, access, gpa, exit.epc, hw, verdict)
         }
-        Exit::GuestPageFault { access, gpa, tinst, .. } => {
-            match access {
-                Access::Load => vm.mmio_exit::<false>(me, regs, gpa, tinst, hw, live, verdict),
-                Access::Store => vm.mmio_exit::<true>(me, regs, gpa, tinst, hw, live, verdict),
-                Access::Fetch => vm.mmio_slow(me, regs, access, gpa, tinst, hw, live, verdict),
-            }
-        }
+        Exit::GuestPageFault { access, gpa, tinst, .. } => match access {
+            Access::Load => vm.mmio_exit::<false>(me, regs, gpa, tinst, hw, live, verdict),
+            Access::Store => vm.mmio_exit::<true>(me, regs, gpa, tinst, hw, live, verdict),
+            Access::Fetch => vm.mmio_slow(me, regs, access, gpa, tinst, hw, live, verdict),
+        },
         Exit::VirtualInsn { bits } => vm.virtual_insn_exit(me, vcpu, regs, bits, hw, live, verdict),
         Exit::Interrupt(code) => vm.interrupt_exit(me, vcpu, code, hw, verdict),
         Exit::Other { cause, tval } => vm.unexpected(me, cause, tval, exit.epc, verdict),

@@ -49,13 +49,9 @@ pub fn decode(tinst: u64) -> Option<MmioOp> {
             reg: ((tinst >> 7) & 0x1F) as u8,
             insn_len,
         }),
-        STORE_MAJOR if tinst & !STORE_FIELDS == 0 && funct3 < 4 => Some(MmioOp {
-            store: true,
-            width: 1 << funct3,
-            signed: false,
-            reg: ((tinst >> 20) & 0x1F) as u8,
-            insn_len,
-        }),
+        STORE_MAJOR if tinst & !STORE_FIELDS == 0 && funct3 < 4 => {
+            Some(MmioOp { store: true, width: 1 << funct3, signed: false, reg: ((tinst >> 20) & 0x1F) as u8, insn_len })
+        }
         _ => None,
     }
 }

@@ -24,9 +24,9 @@
 //! the `VCPU_RUN` syscall and the exit handler cannot tell the two apart.
 
 use core::mem::{offset_of, size_of};
-use dv_abi::{ExitRecord, KvmRun};
 use duvisor_vmm::handler::{handle_exit_with, Action, Vm};
 use duvisor_vmm::vcpu::{GuestRegs, CALL_CLOBBERED};
+use dv_abi::{ExitRecord, KvmRun};
 use dvext_model::csr::table::{HUSTATUS, HUTINST, HUTVAL, UCAUSE, UEPC, USCRATCH, UTVAL};
 use dvext_model::csr::warl::hustatus::{GVA, UPV, UPVP};
 

@@ -174,14 +174,7 @@ impl fmt::Debug for MmioBus {
 
 impl MmioBus {
     pub fn new() -> MmioBus {
-        MmioBus {
-            regions: Vec::new(),
-            plic: None,
-            irq_regions: Vec::new(),
-            plic_touched: false,
-            uart: None,
-            last: 0,
-        }
+        MmioBus { regions: Vec::new(), plic: None, irq_regions: Vec::new(), plic_touched: false, uart: None, last: 0 }
     }
 
     /// The guest platform: the UART (IRQ 10) and a PLIC for `vcpus` vCPUs at their platform
