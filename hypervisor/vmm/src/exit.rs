@@ -36,6 +36,7 @@ pub enum Exit {
 }
 
 /// Classifies an exit. Total: every record maps to some [`Exit`].
+#[inline]
 pub fn classify(r: &ExitRecord) -> Exit {
     if r.cause & INTERRUPT_BIT != 0 {
         return Exit::Interrupt(r.cause & !INTERRUPT_BIT);

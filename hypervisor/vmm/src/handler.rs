@@ -9,7 +9,7 @@
 //! | cause 20/21/23 elsewhere | fatal |
 //! | cause 22, `wfi` | pc += 4, [`Action::Wait`] unless something is already pending |
 //! | interrupt 0, vIPI doorbell | clear the own vIPI bit, act on posted requests (VSSIP, fences, VSEIP) |
-//! | interrupt 16, vtimer | disarm, inject VSTIP |
+//! | interrupt 16, vtimer (armed with IRQ 16) | disarm, inject VSTIP |
 //!
 //! Guest interrupts are injected through `huvip` (dvext.md §2: = hvip; VSSIP bit 2, VSTIP 6,
 //! VSEIP 10). Another vCPU's `huvip` is out of reach (it is per hart), so cross-vCPU effects are
@@ -21,7 +21,7 @@ use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use dv_abi::ExitRecord;
-use dvext_model::trap::cause::irq;
+use dvext_model::trap::cause::{self, irq};
 
 use crate::devices::{uart, BusError, MmioBus, Uart, UART_BASE};
 use crate::exit::{classify, Access, Exit};
@@ -30,7 +30,7 @@ use crate::guest_mem::GuestRam;
 use crate::mmio::{self, MmioOp};
 use crate::sbi::{self, Fence, SbiEnv, SbiError, SbiResult, ShutdownReason};
 use crate::stats::{ExitKind, Stats, StatsTable};
-use crate::vcpu::{req, GuestRegs, HartState, VcpuState};
+use crate::vcpu::{req, GuestRegs, HartState, RegSet, VcpuState, A0, ALL_REGS};
 
 /// `huvip` bits (dvext.md §2).
 pub const VSSIP: u64 = 1 << irq::VSSI;
@@ -51,7 +51,9 @@ const FLUSH_AT: usize = 128;
 pub trait VirtHw {
     /// The guest's `time` (mtime + hutimedelta, dvext.md §6.1).
     fn guest_time(&mut self) -> u64;
-    /// Arms this vCPU's vtimer (vtimecmp = deadline, vtimectl = EN | IRQ 16) or disarms it.
+    /// Arms this vCPU's vtimer (vtimecmp = deadline, vtimectl.EN) or disarms it. The tick must
+    /// end up as the guest's VSTIP: either as interrupt 16, an exit that [`handle_exit`] answers
+    /// by injecting VSTIP, or as interrupt 6, straight to the guest (dvext.md §6.1).
     fn set_vtimer(&mut self, deadline: Option<u64>);
     /// Sets or clears `huvip` bits of this vCPU.
     fn set_guest_irq(&mut self, huvip_bits: u64, on: bool);
@@ -199,7 +201,6 @@ pub struct Vm {
     pub bus: spin::Mutex<MmioBus>,
     /// Per-vCPU shared state, including the SBI HSM state (vCPU 0 starts Started).
     pub vcpus: Vec<VcpuState>,
-    pub stats: Stats,
     /// Guest time before which a polling read of an empty UART does not ask the console again:
     /// drivers poll LSR in a tight loop and each console read is a syscall, while input arrives
     /// at most one character per ~87 µs at 115200 baud.
@@ -227,8 +228,13 @@ impl Vm {
             ram,
             gstage: spin::Mutex::new(gstage),
             bus: spin::Mutex::new(bus),
-            vcpus: (0..vcpus).map(|v| VcpuState::new(v == 0)).collect(),
-            stats: Stats::new(vcpus),
+            vcpus: (0..vcpus)
+                .map(|v| {
+                    let mut s = VcpuState::new(v == 0);
+                    s.id = v;
+                    s
+                })
+                .collect(),
             next_console_poll: AtomicU64::new(0),
         })
     }
@@ -254,9 +260,14 @@ impl Vm {
         self.vcpus.get(vcpu)?.take_start()
     }
 
+    /// The exit statistics (every vCPU's counters).
+    pub fn stats(&self) -> Stats<'_> {
+        Stats::new(&self.vcpus)
+    }
+
     /// The exit statistics as a printable table.
     pub fn stats_table(&self) -> StatsTable<'_> {
-        self.stats.table()
+        self.stats().table()
     }
 
     /// Maps guest RAM `gpa..gpa + len` eagerly (RWX), e.g. the loaded image, to spare the guest
@@ -322,8 +333,7 @@ impl Vm {
     }
 
     /// Acts on the requests posted to `vcpu` (its doorbell rang).
-    fn deliver(&self, vcpu: usize, hw: &mut impl VirtHw) {
-        let me = &self.vcpus[vcpu];
+    fn deliver(&self, me: &VcpuState, hw: &mut impl VirtHw) {
         let r = me.take_requests();
         if r & req::SSIP != 0 {
             hw.set_guest_irq(VSSIP, true);
@@ -349,79 +359,109 @@ impl Vm {
         true
     }
 
+    /// After an access to region `dev` that needed a look ([`MmioBus::access`]): the UART's
+    /// output to hand to the console, if it is time to, and the interrupt lines. Output goes
+    /// out at a newline, when enough is buffered, or when the guest reads the UART (it polls:
+    /// what it wrote must be visible); while the UART holds output, every access to it is
+    /// looked at. Only the accessed device's line (and the PLIC's outputs, if it was the PLIC)
+    /// can have moved.
+    fn after_access(
+        &self,
+        bus: &mut MmioBus,
+        dev: usize,
+        store: bool,
+        vcpu: usize,
+        hw: &mut impl VirtHw,
+    ) -> Option<Vec<u8>> {
+        let mut out = None;
+        if bus.is_uart(dev) {
+            if let Some(u) = bus.uart_mut() {
+                let o = u.output();
+                if !store || o.len() >= FLUSH_AT || o.last() == Some(&b'\n') {
+                    out = Some(u.take_output()).filter(|o| !o.is_empty());
+                }
+                let pending = !u.output().is_empty();
+                bus.watch_all(dev, pending);
+            }
+        }
+        if bus.sync_irq_of(dev) {
+            self.update_eip(bus, vcpu, hw);
+        }
+        out
+    }
+
     fn uart_rx_empty_at(bus: &mut MmioBus, gpa: u64, reg: u64) -> bool {
         matches!(bus.device_at_mut::<Uart>(gpa), Some((u, off)) if off == reg && u.rx_empty())
     }
 
-    fn guest_page_fault(
-        &self,
-        vcpu: usize,
-        regs: &mut GuestRegs,
-        access: Access,
-        gpa: u64,
-        tinst: u64,
-        hw: &mut impl VirtHw,
-    ) -> Action {
-        let epc = regs.pc;
-        if self.ram.contains(gpa, 1) {
-            self.stats.count(vcpu, ExitKind::Stage2Fault);
-            let page = gpa & !(PAGE - 1);
-            let Some(pa) = self.ram.pa_of(page) else {
-                return Action::Fatal(FatalError::MapFailed { gpa, error: GStageError::GpaOutOfRange });
-            };
-            let need = match access {
-                Access::Fetch => Perms::X,
-                Access::Load => Perms::R,
-                Access::Store => Perms::W,
-            };
-            // One walk in the common case: map, and only when something is there already look at
-            // what (an identical RWX leaf, mapped meanwhile by another vCPU, is not an error).
-            let r = {
-                let mut g = self.gstage.lock();
-                match g.map_page(page, pa, Perms::RWX) {
-                    Err(GStageError::AlreadyMapped) => match g.translate(page) {
-                        // A stale translation: fence only.
-                        Some((_, perms)) if perms.contains(need) => Ok(()),
-                        _ => return Action::Fatal(FatalError::Protection { access, gpa, epc }),
-                    },
-                    r => r,
-                }
-            };
-            return match r {
-                Ok(()) => {
-                    hw.fence_gstage();
-                    Action::Resume
-                }
-                Err(error) => Action::Fatal(FatalError::MapFailed { gpa, error }),
-            };
+    /// A guest-page fault in guest RAM: map the page.
+    #[inline(always)]
+    fn stage2_fault(&self, me: &VcpuState, access: Access, gpa: u64, epc: u64, hw: &mut impl VirtHw) -> Action {
+        me.exits().count(ExitKind::Stage2Fault);
+        let page = gpa & !(PAGE - 1);
+        let Some(pa) = self.ram.pa_of(page) else {
+            return Action::Fatal(FatalError::MapFailed { gpa, error: GStageError::GpaOutOfRange });
+        };
+        let need = match access {
+            Access::Fetch => Perms::X,
+            Access::Load => Perms::R,
+            Access::Store => Perms::W,
+        };
+        // One walk in the common case: map, and only when something is there already look at
+        // what (an identical RWX leaf, mapped meanwhile by another vCPU, is not an error).
+        let r = {
+            let mut g = self.gstage.lock();
+            match g.map_page(page, pa, Perms::RWX) {
+                Err(GStageError::AlreadyMapped) => match g.translate(page) {
+                    // A stale translation: fence only.
+                    Some((_, perms)) if perms.contains(need) => Ok(()),
+                    _ => return Action::Fatal(FatalError::Protection { access, gpa, epc }),
+                },
+                r => r,
+            }
+        };
+        match r {
+            Ok(()) => {
+                hw.fence_gstage();
+                Action::Resume
+            }
+            Err(error) => Action::Fatal(FatalError::MapFailed { gpa, error }),
         }
-        self.mmio(vcpu, regs, access, gpa, tinst, hw)
     }
 
+    /// A guest-page fault outside guest RAM: emulate the device access. None when the access's
+    /// register is not in `live` (nothing done then).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn mmio(
         &self,
+        me: &VcpuState,
         vcpu: usize,
         regs: &mut GuestRegs,
         access: Access,
         gpa: u64,
         tinst: u64,
         hw: &mut impl VirtHw,
-    ) -> Action {
+        live: RegSet,
+    ) -> Option<Action> {
         let epc = regs.pc;
         let mut bus = self.bus.lock();
-        if !bus.contains(gpa) {
-            self.stats.count(vcpu, ExitKind::Other);
-            return Action::Fatal(FatalError::Unmapped { access, gpa, epc });
-        }
+        let Some(dev) = bus.find(gpa) else {
+            me.exits().count(ExitKind::Other);
+            return Some(Action::Fatal(FatalError::Unmapped { access, gpa, epc }));
+        };
         if access == Access::Fetch {
-            self.stats.count(vcpu, ExitKind::Other);
-            return Action::Fatal(FatalError::FetchFromDevice { gpa, epc });
+            me.exits().count(ExitKind::Other);
+            return Some(Action::Fatal(FatalError::FetchFromDevice { gpa, epc }));
         }
         let Some(op) = mmio::decode(tinst).filter(|op: &MmioOp| op.store == (access == Access::Store)) else {
-            self.stats.count(vcpu, ExitKind::Other);
-            return Action::Fatal(FatalError::BadMmioInsn { gpa, tinst, epc });
+            me.exits().count(ExitKind::Other);
+            return Some(Action::Fatal(FatalError::BadMmioInsn { gpa, tinst, epc }));
         };
-        self.stats.count(vcpu, ExitKind::Mmio);
+        if live >> op.reg & 1 == 0 {
+            return None;
+        }
+        me.exits().count(ExitKind::Mmio);
         // A polling driver reads LSR for input: fetch what the console has (a syscall, so
         // outside the lock).
         // The cheap address test first: this runs on every MMIO exit.
@@ -431,70 +471,296 @@ impl Vm {
             self.poll_console(vcpu, hw);
             bus = self.bus.lock();
         }
-        let r = if op.store {
-            bus.dispatch_write(gpa, op.width, mmio::store_data(&op, regs.x[usize::from(op.reg)]))
-        } else {
-            bus.dispatch_read(gpa, op.width).map(|raw| regs.set_x(op.reg, mmio::load_result(&op, raw)))
+        let data = if op.store { mmio::store_data(&op, regs.x[usize::from(op.reg & 31)]) } else { 0 };
+        let after = match bus.access(gpa, op.width, op.store, data) {
+            Ok((raw, after)) => {
+                if !op.store {
+                    regs.set_x(op.reg, mmio::load_result(&op, raw));
+                }
+                after
+            }
+            Err(error) => return Some(Action::Fatal(FatalError::Mmio { gpa, error, epc })),
         };
-        if let Err(error) = r {
-            return Action::Fatal(FatalError::Mmio { gpa, error, epc });
-        }
-        // Output goes out at a newline, when enough is buffered, or when the guest reads the UART
-        // (it polls: what it wrote must be visible).
-        let out = bus.device_at_mut::<Uart>(gpa).and_then(|(u, _)| {
-            let o = u.output();
-            (!op.store || o.len() >= FLUSH_AT || o.last() == Some(&b'\n')).then(|| u.take_output())
-        });
-        if bus.sync_irqs() {
-            self.update_eip(&bus, vcpu, hw);
-        }
+        debug_assert_eq!(bus.last_found(), dev);
+        let out = if after { self.after_access(&mut bus, dev, op.store, vcpu, hw) } else { None };
         drop(bus);
-        if let Some(out) = out.filter(|o| !o.is_empty()) {
+        if let Some(out) = out {
             hw.console_write(&out);
         }
         regs.pc = regs.pc.wrapping_add(u64::from(op.insn_len));
-        Action::Resume
+        Some(Action::Resume)
     }
 
-    fn virtual_insn(&self, vcpu: usize, regs: &mut GuestRegs, bits: u64, hw: &mut impl VirtHw) -> Action {
+    /// None when the instruction writes a register not in `live` (nothing done then).
+    #[inline(always)]
+    fn virtual_insn(
+        &self,
+        me: &VcpuState,
+        vcpu: usize,
+        regs: &mut GuestRegs,
+        bits: u64,
+        hw: &mut impl VirtHw,
+        live: RegSet,
+    ) -> Option<Action> {
         let epc = regs.pc;
         if bits == WFI {
-            self.stats.count(vcpu, ExitKind::Wfi);
+            me.exits().count(ExitKind::Wfi);
             regs.pc = epc.wrapping_add(4);
-            let me = &self.vcpus[vcpu];
             let timer_due = me.deadline().is_some_and(|d| hw.guest_time() >= d);
             if me.has_requests() || timer_due || self.poll_console(vcpu, hw) {
-                return Action::Resume;
+                return Some(Action::Resume);
             }
             self.flush_console(hw);
-            return Action::Wait;
+            return Some(Action::Wait);
         }
-        self.stats.count(vcpu, ExitKind::Other);
-        if let Some(rd) = csr_read_of_time(bits) {
+        let time_rd = csr_read_of_time(bits);
+        if time_rd.is_some_and(|rd| live >> rd & 1 == 0) {
+            return None;
+        }
+        me.exits().count(ExitKind::Other);
+        if let Some(rd) = time_rd {
             regs.set_x(rd, hw.guest_time());
             regs.pc = epc.wrapping_add(4);
-            return Action::Resume;
+            return Some(Action::Resume);
         }
-        Action::Fatal(FatalError::VirtualInsn { bits, epc })
+        Some(Action::Fatal(FatalError::VirtualInsn { bits, epc }))
     }
 
-    fn interrupt(&self, vcpu: usize, code: u64, hw: &mut impl VirtHw) -> Action {
+    // The exit kinds' entry points: one function each, out of line, so that each has the
+    // prologue its own path needs; the verdict goes to `verdict` only when it is not a plain
+    // resume, so the hot path never moves an `Action` around.
+
+    #[inline(never)]
+    fn hypercall_exit(
+        &self,
+        me: &VcpuState,
+        vcpu: usize,
+        regs: &mut GuestRegs,
+        hw: &mut impl VirtHw,
+        v: &mut Option<Action>,
+    ) -> bool {
+        me.exits().count(ExitKind::Hypercall);
+        sbi::handle_hot(regs, &mut Env { vm: self, vcpu, hw }) || self.hypercall_other(vcpu, regs, hw, v)
+    }
+
+    /// The SBI calls [`sbi::handle_hot`] leaves.
+    #[inline(never)]
+    fn hypercall_other(&self, vcpu: usize, regs: &mut GuestRegs, hw: &mut impl VirtHw, v: &mut Option<Action>) -> bool {
+        let mut env = Env { vm: self, vcpu, hw };
+        settle(
+            match sbi::handle_other(regs, &mut env) {
+                SbiResult::Continue => Action::Resume,
+                SbiResult::Wait => Action::Wait,
+                SbiResult::Stopped => Action::Stopped,
+                SbiResult::Shutdown { reason } => {
+                    self.flush_console(env.hw);
+                    Action::Shutdown(reason)
+                }
+            },
+            v,
+        )
+    }
+
+    /// The common stage-2 fault: the page's tables exist, its slot is empty. Anything else goes
+    /// on to [`Vm::stage2_fault`].
+    #[inline(never)]
+    fn stage2_exit(
+        &self,
+        me: &VcpuState,
+        access: Access,
+        gpa: u64,
+        epc: u64,
+        hw: &mut impl VirtHw,
+        v: &mut Option<Action>,
+    ) -> bool {
+        let page = gpa & !(PAGE - 1);
+        if let Some(pa) = self.ram.pa_of(page) {
+            let mapped = self.gstage.lock().map_page_fast(page, pa, Perms::RWX) == Ok(true);
+            if mapped {
+                me.exits().count(ExitKind::Stage2Fault);
+                hw.fence_gstage();
+                return true;
+            }
+        }
+        self.stage2_slow(me, access, gpa, epc, hw, v)
+    }
+
+    #[inline(never)]
+    fn stage2_slow(
+        &self,
+        me: &VcpuState,
+        access: Access,
+        gpa: u64,
+        epc: u64,
+        hw: &mut impl VirtHw,
+        v: &mut Option<Action>,
+    ) -> bool {
+        settle(self.stage2_fault(me, access, gpa, epc, hw), v)
+    }
+
+    /// A device access by a load (`STORE` false) or a store. The common case (a plain access
+    /// that decodes, on a device, not an LSR read that may poll the console) is done here with
+    /// a small frame; everything else goes to [`Vm::mmio_slow`], which checks and reports it in
+    /// full. One function per direction: the exit's cause says which the instruction must be.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn mmio_exit<const STORE: bool>(
+        &self,
+        me: &VcpuState,
+        regs: &mut GuestRegs,
+        gpa: u64,
+        tinst: u64,
+        hw: &mut impl VirtHw,
+        live: RegSet,
+        v: &mut Option<Action>,
+    ) -> bool {
+        if self.mmio_fast::<STORE>(me, me.id, regs, gpa, tinst, hw, live) {
+            return true;
+        }
+        let access = if STORE { Access::Store } else { Access::Load };
+        self.mmio_slow(me, regs, access, gpa, tinst, hw, live, v)
+    }
+
+    /// The common device access: a plain load (`STORE` false) or store that decodes, on a
+    /// device, through a register in `live`, not an LSR read that may poll the console. Returns
+    /// false, having done nothing, for anything else.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn mmio_fast<const STORE: bool>(
+        &self,
+        me: &VcpuState,
+        vcpu: usize,
+        regs: &mut GuestRegs,
+        gpa: u64,
+        tinst: u64,
+        hw: &mut impl VirtHw,
+        live: RegSet,
+    ) -> bool {
+        let Some(op) = mmio::decode(tinst).filter(|op| op.store == STORE) else { return false };
+        let lsr_read = !STORE && gpa.wrapping_sub(UART_BASE) == uart::reg::LSR;
+        if live >> op.reg & 1 == 0 || lsr_read {
+            return false;
+        }
+        let data = if STORE { mmio::store_data(&op, regs.x[usize::from(op.reg & 31)]) } else { 0 };
+        let mut bus = self.bus.lock();
+        // Checked before the device is touched: an error changes nothing, and the full path
+        // reports it.
+        let Ok(p) = bus.prepare(gpa, op.width) else { return false };
+        me.exits().count(ExitKind::Mmio);
+        regs.pc = regs.pc.wrapping_add(u64::from(op.insn_len));
+        // The UART, with nothing to look at afterwards, directly: no call, so no frame.
+        if !p.after {
+            if let Some((u, off)) = p.uart() {
+                if STORE {
+                    u.write_reg(off, data as u8);
+                } else {
+                    regs.set_x(op.reg, mmio::load_result(&op, u64::from(u.read_reg(off))));
+                }
+                return true;
+            }
+        }
+        self.mmio_dyn::<STORE>(bus, gpa, op, data, regs, vcpu, hw)
+    }
+
+    /// The rest of [`Vm::mmio_fast`]: the access to a device behind the trait, or one that needs
+    /// a look afterwards. The access was prepared and counted, the pc advanced.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn mmio_dyn<const STORE: bool>(
+        &self,
+        mut bus: spin::MutexGuard<'_, MmioBus>,
+        gpa: u64,
+        op: MmioOp,
+        data: u64,
+        regs: &mut GuestRegs,
+        vcpu: usize,
+        hw: &mut impl VirtHw,
+    ) -> bool {
+        // Prepared before under this same lock: it succeeds again.
+        let Ok((raw, after)) = bus.access(gpa, op.width, STORE, data) else { return true };
+        if !STORE {
+            regs.set_x(op.reg, mmio::load_result(&op, raw));
+        }
+        if after {
+            let dev = bus.last_found();
+            let out = self.after_access(&mut bus, dev, STORE, vcpu, hw);
+            drop(bus);
+            if let Some(out) = out {
+                hw.console_write(&out);
+            }
+        }
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn mmio_slow(
+        &self,
+        me: &VcpuState,
+        regs: &mut GuestRegs,
+        access: Access,
+        gpa: u64,
+        tinst: u64,
+        hw: &mut impl VirtHw,
+        live: RegSet,
+        v: &mut Option<Action>,
+    ) -> bool {
+        settle_opt(self.mmio(me, me.id, regs, access, gpa, tinst, hw, live), v)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn virtual_insn_exit(
+        &self,
+        me: &VcpuState,
+        vcpu: usize,
+        regs: &mut GuestRegs,
+        bits: u64,
+        hw: &mut impl VirtHw,
+        live: RegSet,
+        v: &mut Option<Action>,
+    ) -> bool {
+        settle_opt(self.virtual_insn(me, vcpu, regs, bits, hw, live), v)
+    }
+
+    #[inline(never)]
+    fn interrupt_exit(
+        &self,
+        me: &VcpuState,
+        vcpu: usize,
+        code: u64,
+        hw: &mut impl VirtHw,
+        v: &mut Option<Action>,
+    ) -> bool {
+        settle(self.interrupt(me, vcpu, code, hw), v)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unexpected(&self, me: &VcpuState, cause: u64, tval: u64, epc: u64, v: &mut Option<Action>) -> bool {
+        me.exits().count(ExitKind::Other);
+        *v = Some(Action::Fatal(FatalError::UnexpectedException { cause, tval, epc }));
+        false
+    }
+
+    #[inline(always)]
+    fn interrupt(&self, me: &VcpuState, vcpu: usize, code: u64, hw: &mut impl VirtHw) -> Action {
         match code {
             irq::USI => {
-                self.stats.count(vcpu, ExitKind::Vipi);
+                me.exits().count(ExitKind::Vipi);
                 hw.clear_vipi(vcpu);
-                self.deliver(vcpu, hw);
+                self.deliver(me, hw);
                 Action::Resume
             }
             irq::UVTI => {
-                self.stats.count(vcpu, ExitKind::Vtimer);
+                me.exits().count(ExitKind::Vtimer);
                 hw.set_vtimer(None);
-                self.vcpus[vcpu].set_deadline(None);
+                me.set_deadline(None);
                 hw.set_guest_irq(VSTIP, true);
                 Action::Resume
             }
             _ => {
-                self.stats.count(vcpu, ExitKind::Other);
+                me.exits().count(ExitKind::Other);
                 Action::Fatal(FatalError::UnexpectedInterrupt { code })
             }
         }
@@ -602,37 +868,93 @@ impl<H: VirtHw> SbiEnv for Env<'_, H> {
     }
 }
 
+/// The registers an SBI call reads or writes (a0..a7).
+const SBI_REGS: RegSet = 0xFF << A0;
+
 /// Handles one VM exit of vCPU `vcpu` (0-based). `regs` holds the guest registers saved at the
 /// exit; the handler takes the pc and privilege from `exit` (`epc`, `prev_priv`), updates `regs`
 /// (pc advanced past emulated instructions, results written, x0 never) and says what to do next.
 /// Never panics, whatever the record holds.
 pub fn handle_exit(vm: &Vm, vcpu: usize, regs: &mut GuestRegs, exit: &ExitRecord, hw: &mut impl VirtHw) -> Action {
+    regs.priv_ = exit.prev_priv & 1;
+    let mut verdict = None;
+    if handle_exit_with(vm, vcpu, regs, exit, hw, ALL_REGS, &mut verdict) {
+        return Action::Resume;
+    }
+    match verdict {
+        Some(a) => a,
+        // Unreachable: with every register present the handler never declines.
+        None => Action::Fatal(FatalError::UnexpectedException { cause: exit.cause, tval: exit.tval, epc: exit.epc }),
+    }
+}
+
+/// [`handle_exit`] for a caller that has only the guest registers in `live` in `regs` (the
+/// others are stale): the DuVisor fast path (hypervisor/rv/hv/src/enter.rs) saves only those a
+/// function call may clobber. Returns true when the guest resumes ([`Action::Resume`]);
+/// otherwise `verdict` says what to do, or stays None when handling the exit would read or write
+/// a register outside `live`: then nothing was done but setting `regs.pc` from `exit` (as
+/// always) and the vCPU's HSM state (an exit means it runs: back from a retentive suspend), and
+/// the caller completes `regs` and calls [`handle_exit`]. Every other outcome is exactly
+/// [`handle_exit`]'s, except that `regs.priv_` is left alone: the guest's privilege does not
+/// change on a resume, and a caller that goes on to [`handle_exit`] gets it set there.
+#[inline(always)]
+pub fn handle_exit_with(
+    vm: &Vm,
+    vcpu: usize,
+    regs: &mut GuestRegs,
+    exit: &ExitRecord,
+    hw: &mut impl VirtHw,
+    live: RegSet,
+    verdict: &mut Option<Action>,
+) -> bool {
     let Some(me) = vm.vcpus.get(vcpu) else {
-        return Action::Fatal(FatalError::NoSuchVcpu { vcpu });
+        return no_such_vcpu(vcpu, verdict);
     };
+    // The vCPU runs again (back from a retentive suspend, if it was in one).
     me.resume();
     regs.pc = exit.epc;
-    regs.priv_ = exit.prev_priv & 1;
-    match classify(exit) {
-        Exit::Ecall => {
-            vm.stats.count(vcpu, ExitKind::Hypercall);
-            let mut env = Env { vm, vcpu, hw };
-            match sbi::handle(regs, &mut env) {
-                SbiResult::Continue => Action::Resume,
-                SbiResult::Wait => Action::Wait,
-                SbiResult::Stopped => Action::Stopped,
-                SbiResult::Shutdown { reason } => {
-                    vm.flush_console(env.hw);
-                    Action::Shutdown(reason)
-                }
-            }
-        }
-        Exit::GuestPageFault { access, gpa, tinst, .. } => vm.guest_page_fault(vcpu, regs, access, gpa, tinst, hw),
-        Exit::VirtualInsn { bits } => vm.virtual_insn(vcpu, regs, bits, hw),
-        Exit::Interrupt(code) => vm.interrupt(vcpu, code, hw),
-        Exit::Other { cause, tval } => {
-            vm.stats.count(vcpu, ExitKind::Other);
-            Action::Fatal(FatalError::UnexpectedException { cause, tval, epc: exit.epc })
-        }
+    // The hottest exit first, before the generic dispatch.
+    if exit.cause == cause::ECALL_VS {
+        return live & SBI_REGS == SBI_REGS && vm.hypercall_exit(me, vcpu, regs, hw, verdict);
     }
+    match classify(exit) {
+        Exit::Ecall => live & SBI_REGS == SBI_REGS && vm.hypercall_exit(me, vcpu, regs, hw, verdict),
+        Exit::GuestPageFault { access, gpa, .. } if vm.ram.contains(gpa, 1) => {
+            vm.stage2_exit(me, access, gpa, exit.epc, hw, verdict)
+        }
+        Exit::GuestPageFault { access, gpa, tinst, .. } => match access {
+            Access::Load => vm.mmio_exit::<false>(me, regs, gpa, tinst, hw, live, verdict),
+            Access::Store => vm.mmio_exit::<true>(me, regs, gpa, tinst, hw, live, verdict),
+            Access::Fetch => vm.mmio_slow(me, regs, access, gpa, tinst, hw, live, verdict),
+        },
+        Exit::VirtualInsn { bits } => vm.virtual_insn_exit(me, vcpu, regs, bits, hw, live, verdict),
+        Exit::Interrupt(code) => vm.interrupt_exit(me, vcpu, code, hw, verdict),
+        Exit::Other { cause, tval } => vm.unexpected(me, cause, tval, exit.epc, verdict),
+    }
+}
+
+/// An exit's outcome as the fast path wants it: true for a plain resume, else the action in `v`.
+#[inline(always)]
+fn settle(a: Action, v: &mut Option<Action>) -> bool {
+    if let Action::Resume = a {
+        return true;
+    }
+    *v = Some(a);
+    false
+}
+
+/// As [`settle`], for a handler that may decline (None: `v` stays None).
+#[inline(always)]
+fn settle_opt(a: Option<Action>, v: &mut Option<Action>) -> bool {
+    match a {
+        Some(a) => settle(a, v),
+        None => false,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn no_such_vcpu(vcpu: usize, v: &mut Option<Action>) -> bool {
+    *v = Some(Action::Fatal(FatalError::NoSuchVcpu { vcpu }));
+    false
 }

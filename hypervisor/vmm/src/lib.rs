@@ -36,8 +36,8 @@ pub mod vcpu;
 pub use exit::{classify, Access, Exit};
 pub use gstage::{GStage, GStageError, Perms, PtPool};
 pub use guest_mem::{GuestRam, MemError};
-pub use handler::{handle_exit, Action, FatalError, VirtHw, Vm, VmError};
-pub use vcpu::{GuestRegs, HartState};
+pub use handler::{handle_exit, handle_exit_with, Action, FatalError, VirtHw, Vm, VmError};
+pub use vcpu::{GuestRegs, HartState, RegSet, ALL_REGS, CALL_CLOBBERED};
 
 #[cfg(test)]
 mod tests;

@@ -31,49 +31,38 @@ const OPCODE_STORE: u64 = 0b010_0011;
 /// plain integer load/store with address offset 0: AMOs, LR/SC, FP loads/stores, the
 /// pseudoinstructions for implicit VS-stage accesses (0x2000, 0x2020, 0x3000, 0x3020: bits 1:0
 /// are 00), 0, and any value with non-zero bits where the transformation writes zeros.
+#[inline]
 pub fn decode(tinst: u64) -> Option<MmioOp> {
-    if tinst >> 32 != 0 {
-        return None;
-    }
     let insn_len = match tinst & 3 {
         0b11 => 4,
         0b01 => 2,
         _ => return None,
     };
-    let opcode = tinst & 0x7F | 0b10; // the 32-bit opcode, bit 1 restored
     let funct3 = (tinst >> 12) & 7;
-    let rs1_field = (tinst >> 15) & 0x1F;
-    let rd_field = ((tinst >> 7) & 0x1F) as u8;
-    if rs1_field != 0 {
-        return None;
-    }
-    match opcode {
-        OPCODE_LOAD if tinst >> 20 == 0 => {
-            let (width, signed) = match funct3 {
-                0 => (1, true),
-                1 => (2, true),
-                2 => (4, true),
-                3 => (8, false),
-                4 => (1, false),
-                5 => (2, false),
-                6 => (4, false),
-                _ => return None,
-            };
-            Some(MmioOp { store: false, width, signed, reg: rd_field, insn_len })
-        }
-        OPCODE_STORE if tinst >> 25 == 0 && rd_field == 0 => {
-            let width = match funct3 {
-                0 => 1,
-                1 => 2,
-                2 => 4,
-                3 => 8,
-                _ => return None,
-            };
-            Some(MmioOp { store: true, width, signed: false, reg: ((tinst >> 20) & 0x1F) as u8, insn_len })
+    // Opcode bits 6:2 tell a load from a store; every bit the transformation zeroes (rs1 = the
+    // address offset, the immediates, bits 63:32) must be zero.
+    match tinst & 0x7C {
+        LOAD_MAJOR if tinst & !LOAD_FIELDS == 0 && funct3 != 7 => Some(MmioOp {
+            store: false,
+            width: 1 << (funct3 & 3),
+            signed: funct3 < 3,
+            reg: ((tinst >> 7) & 0x1F) as u8,
+            insn_len,
+        }),
+        STORE_MAJOR if tinst & !STORE_FIELDS == 0 && funct3 < 4 => {
+            Some(MmioOp { store: true, width: 1 << funct3, signed: false, reg: ((tinst >> 20) & 0x1F) as u8, insn_len })
         }
         _ => None,
     }
 }
+
+/// Opcode bits 6:2 of loads and stores (bits 1:0 give the length).
+const LOAD_MAJOR: u64 = OPCODE_LOAD & 0x7C;
+const STORE_MAJOR: u64 = OPCODE_STORE & 0x7C;
+/// The bits a transformed load may have set: opcode, rd, funct3.
+const LOAD_FIELDS: u64 = 0x7F | 0x1F << 7 | 7 << 12;
+/// The bits a transformed store may have set: opcode, funct3, rs2.
+const STORE_FIELDS: u64 = 0x7F | 7 << 12 | 0x1F << 20;
 
 /// The bits of an access of `width` bytes (all ones for 8).
 pub fn width_mask(width: u8) -> u64 {
@@ -85,19 +74,22 @@ pub fn width_mask(width: u8) -> u64 {
 
 /// The register value a load writes: `raw` (the device's answer) truncated to the access width
 /// and sign- or zero-extended as the load instruction says.
+#[inline]
 pub fn load_result(op: &MmioOp, raw: u64) -> u64 {
-    let v = raw & width_mask(op.width);
-    if op.signed && op.width < 8 {
-        let shift = 64 - 8 * u32::from(op.width);
-        (((v << shift) as i64) >> shift) as u64
+    // The access's bytes at the top, then back down, sign- or zero-filling (width 8: shift 0).
+    let shift = (64 - 8 * u32::from(op.width)) & 63;
+    if op.signed {
+        (((raw << shift) as i64) >> shift) as u64
     } else {
-        v
+        (raw << shift) >> shift
     }
 }
 
 /// The data a store sends to the device: the register truncated to the access width.
+#[inline]
 pub fn store_data(op: &MmioOp, reg_value: u64) -> u64 {
-    reg_value & width_mask(op.width)
+    let shift = (64 - 8 * u32::from(op.width)) & 63;
+    (reg_value << shift) >> shift
 }
 
 #[cfg(test)]
@@ -110,6 +102,68 @@ pub(crate) mod tests {
     }
     pub fn tstore(funct3: u64, rs2: u64, compressed: bool) -> u64 {
         rs2 << 20 | funct3 << 12 | OPCODE_STORE & !((compressed as u64) << 1)
+    }
+
+    /// The decoder as first written, field by field: the oracle for the one above.
+    fn reference(tinst: u64) -> Option<MmioOp> {
+        if tinst >> 32 != 0 {
+            return None;
+        }
+        let insn_len = match tinst & 3 {
+            0b11 => 4,
+            0b01 => 2,
+            _ => return None,
+        };
+        let opcode = tinst & 0x7F | 0b10; // the 32-bit opcode, bit 1 restored
+        let funct3 = (tinst >> 12) & 7;
+        let rs1_field = (tinst >> 15) & 0x1F;
+        let rd_field = ((tinst >> 7) & 0x1F) as u8;
+        if rs1_field != 0 {
+            return None;
+        }
+        match opcode {
+            OPCODE_LOAD if tinst >> 20 == 0 => {
+                let (width, signed) = match funct3 {
+                    0 => (1, true),
+                    1 => (2, true),
+                    2 => (4, true),
+                    3 => (8, false),
+                    4 => (1, false),
+                    5 => (2, false),
+                    6 => (4, false),
+                    _ => return None,
+                };
+                Some(MmioOp { store: false, width, signed, reg: rd_field, insn_len })
+            }
+            OPCODE_STORE if tinst >> 25 == 0 && rd_field == 0 => {
+                let width = match funct3 {
+                    0 => 1,
+                    1 => 2,
+                    2 => 4,
+                    3 => 8,
+                    _ => return None,
+                };
+                Some(MmioOp { store: true, width, signed: false, reg: ((tinst >> 20) & 0x1F) as u8, insn_len })
+            }
+            _ => None,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decode_agrees_with_the_field_by_field_reference(
+            raw in proptest::prelude::any::<u64>(),
+            funct3 in 0u64..8,
+            reg in 0u64..32,
+            opcode in proptest::sample::select(&[0x03u64, 0x01, 0x23, 0x21, 0x02, 0x2F, 0x07, 0x27][..]),
+            noise in 0u32..40,
+        ) {
+            // Well-formed loads and stores with one stray bit (or none), and random words.
+            let bit = if noise < 32 { 1u64 << noise } else { 0 };
+            for t in [raw, raw & 0xFFFF_FFFF, funct3 << 12 | reg << 7 | opcode | bit, reg << 20 | funct3 << 12 | opcode | bit] {
+                proptest::prop_assert_eq!(decode(t), reference(t), "tinst {:#x}", t);
+            }
+        }
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! VM-exit counts by kind and vCPU, and the table the hypervisor prints when the VM ends (the
 //! VM-plane side of the evaluation; the control plane counts HS entries, docs/hypervisor.md).
 
-use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::vcpu::VcpuState;
 
 /// The exit kinds counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,36 +51,47 @@ impl ExitKind {
 
 const KINDS: usize = ExitKind::ALL.len();
 
-/// Counters, one row per vCPU. Atomic because every vCPU thread shares the `Vm`; relaxed since
-/// the counts order nothing.
-#[derive(Debug)]
-pub struct Stats {
-    rows: Vec<[AtomicU64; KINDS]>,
+/// One vCPU's exit counters. They live in the vCPU's shared state ([`crate::vcpu::VcpuState`]),
+/// so the exit path counts through the vCPU it already holds: one atomic add, no lookup. Atomic
+/// because the table is read from another vCPU's thread at the end; relaxed since the counts
+/// order nothing.
+#[derive(Debug, Default)]
+pub struct Counters([AtomicU64; KINDS]);
+
+impl Counters {
+    #[inline]
+    pub fn count(&self, kind: ExitKind) {
+        self.0[kind as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(&self, kind: ExitKind) -> u64 {
+        self.0[kind as usize].load(Ordering::Relaxed)
+    }
 }
 
-impl Stats {
-    pub fn new(vcpus: usize) -> Stats {
-        Stats { rows: (0..vcpus).map(|_| core::array::from_fn(|_| AtomicU64::new(0))).collect() }
+/// Every vCPU's counters, one row per vCPU: a view of the VM's vCPUs ([`crate::Vm::stats`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Stats<'a> {
+    vcpus: &'a [VcpuState],
+}
+
+impl<'a> Stats<'a> {
+    pub fn new(vcpus: &'a [VcpuState]) -> Stats<'a> {
+        Stats { vcpus }
     }
 
     pub fn vcpus(&self) -> usize {
-        self.rows.len()
+        self.vcpus.len()
     }
 
-    /// Counts one exit; an unknown vCPU is ignored.
-    pub fn count(&self, vcpu: usize, kind: ExitKind) {
-        if let Some(row) = self.rows.get(vcpu) {
-            row[kind as usize].fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
+    /// An unknown vCPU counts 0.
     pub fn get(&self, vcpu: usize, kind: ExitKind) -> u64 {
-        self.rows.get(vcpu).map_or(0, |r| r[kind as usize].load(Ordering::Relaxed))
+        self.vcpus.get(vcpu).map_or(0, |v| v.exits().get(kind))
     }
 
     /// All vCPUs.
     pub fn total(&self, kind: ExitKind) -> u64 {
-        (0..self.rows.len()).map(|v| self.get(v, kind)).sum()
+        (0..self.vcpus.len()).map(|v| self.get(v, kind)).sum()
     }
 
     /// All exits of one vCPU.
@@ -88,17 +100,17 @@ impl Stats {
     }
 
     /// The plain-text table (`Display`): one line per vCPU and a total line.
-    pub fn table(&self) -> StatsTable<'_> {
+    pub fn table(self) -> StatsTable<'a> {
         StatsTable(self)
     }
 }
 
 /// Formats [`Stats`] as a table.
-pub struct StatsTable<'a>(&'a Stats);
+pub struct StatsTable<'a>(Stats<'a>);
 
 impl fmt::Display for StatsTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0;
+        let s = &self.0;
         write!(f, "{:<6}", "vcpu")?;
         for k in ExitKind::ALL {
             write!(f, " {:>10}", k.name())?;
@@ -127,11 +139,11 @@ mod tests {
 
     #[test]
     fn counts_and_table() {
-        let s = Stats::new(2);
-        s.count(0, ExitKind::Hypercall);
-        s.count(0, ExitKind::Hypercall);
-        s.count(1, ExitKind::Mmio);
-        s.count(7, ExitKind::Mmio);
+        let v = [VcpuState::new(true), VcpuState::new(false)];
+        v[0].exits().count(ExitKind::Hypercall);
+        v[0].exits().count(ExitKind::Hypercall);
+        v[1].exits().count(ExitKind::Mmio);
+        let s = Stats::new(&v);
         assert_eq!(s.get(0, ExitKind::Hypercall), 2);
         assert_eq!(s.total(ExitKind::Mmio), 1);
         assert_eq!(s.vcpu_total(0), 2);

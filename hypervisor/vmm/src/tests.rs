@@ -147,7 +147,7 @@ fn uart_store_produces_the_byte_and_lsr_reads_thre_temt() {
     assert_eq!(run(&f, 0, &mut r, load(UART_BASE + 5, tload(4, 7, false)), &mut hw), Action::Resume);
     assert_eq!(r.x[7], u64::from(uart::LSR_THRE | uart::LSR_TEMT));
     assert_eq!(hw.out, b"ok\n>");
-    assert_eq!(f.vm.stats.get(0, ExitKind::Mmio), 5);
+    assert_eq!(f.vm.stats().get(0, ExitKind::Mmio), 5);
 }
 
 #[test]
@@ -248,7 +248,7 @@ fn lazy_stage2_map_then_translate() {
     // The same page again (another vCPU mapped it, or a stale TLB): fence, no new tables.
     assert_eq!(run(&f, 0, &mut r, fault(23, RAM_GPA + 0x5000, 0), &mut hw), Action::Resume);
     assert_eq!((hw.gfences, f.vm.gstage.lock().pool().pages_free()), (4, free));
-    assert_eq!(f.vm.stats.get(0, ExitKind::Stage2Fault), 4);
+    assert_eq!(f.vm.stats().get(0, ExitKind::Stage2Fault), 4);
     // Eager mapping, and a pre-mapped read-only page faulting on a store is a clear error.
     f.vm.map_ram(RAM_GPA + 0x10_0000 - 0x2000, 0x2000).unwrap();
     assert!(f.vm.map_ram(RAM_GPA + 0x10_0000 - 0x1000, 0x2000).is_err());
@@ -305,7 +305,7 @@ fn sbi_through_the_handler() {
         assert_eq!(run(&f, 0, &mut r, e, &mut hw), Action::Resume);
         assert_eq!((r.x[10], r.x[11], r.pc), (0, 1, PC + 4));
     }
-    assert_eq!(f.vm.stats.get(0, ExitKind::Hypercall), 6);
+    assert_eq!(f.vm.stats().get(0, ExitKind::Hypercall), 6);
 }
 
 #[test]
@@ -321,7 +321,7 @@ fn set_timer_arms_the_vtimer_and_its_interrupt_injects_vstip() {
     let e = ecall(&mut r, time::EID_TIME, time::SET_TIMER, &[u64::MAX]);
     run(&f, 0, &mut r, e, &mut hw);
     assert_eq!((hw.vtimer, hw.huvip & VSTIP), (Some(None), 0), "u64::MAX disarms");
-    assert_eq!(f.vm.stats.get(0, ExitKind::Vtimer), 1);
+    assert_eq!(f.vm.stats().get(0, ExitKind::Vtimer), 1);
 }
 
 #[test]
@@ -355,7 +355,7 @@ fn wfi_waits_unless_something_is_pending() {
     hw.input.extend(b"!");
     assert_eq!(run(&f, 0, &mut r, wfi, &mut hw), Action::Resume);
     assert_eq!(hw.huvip & VSEIP, VSEIP);
-    assert_eq!(f.vm.stats.get(0, ExitKind::Wfi), 5);
+    assert_eq!(f.vm.stats().get(0, ExitKind::Wfi), 5);
     // rdtime trapping (hucounteren.TM clear) is emulated.
     hw.time = 0x1234;
     let e = ExitRecord { cause: 22, epc: PC, tval: 0xC010_2573, prev_priv: 1, ..Default::default() };
@@ -404,7 +404,7 @@ fn ipis_hsm_and_fences_across_vcpus() {
     assert_eq!((hw0.fence_vvma, hw0.fence_i, hw0.sent.len()), (1, 1, 3));
     run(&f, 1, &mut r, irq(0), &mut hw1);
     assert_eq!((hw1.fence_vvma, hw1.fence_i), (1, 1));
-    assert_eq!(f.vm.stats.get(1, ExitKind::Vipi), 2);
+    assert_eq!(f.vm.stats().get(1, ExitKind::Vipi), 2);
     // vCPU 1 stops itself; then it can be started again.
     let e = ecall(&mut r, hsm::EID_HSM, hsm::HART_STOP, &[]);
     assert_eq!(run(&f, 1, &mut r, e, &mut hw1), Action::Stopped);
@@ -535,6 +535,6 @@ proptest! {
                 let _ = std::format!("{err}");
             }
         }
-        let _ = std::format!("{}", f.vm.stats.table());
+        let _ = std::format!("{}", f.vm.stats().table());
     }
 }

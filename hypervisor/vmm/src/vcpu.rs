@@ -7,6 +7,7 @@ use dv_abi::KvmRun;
 use sbi_spec::hsm::hart_state;
 
 use crate::sbi::SbiError;
+use crate::stats::Counters;
 
 /// The guest's integer registers, pc and privilege. `#[repr(C)]` with the layout of the first
 /// fields of [`dv_abi::KvmRun`] (x[32], pc, priv), so the KVM-style back-end hands its `VCPU_RUN`
@@ -32,6 +33,14 @@ const _: () = {
 
 /// Index of a0 in `x`.
 pub const A0: usize = 10;
+
+/// A set of guest integer registers: bit n stands for x`n`.
+pub type RegSet = u32;
+/// Every register.
+pub const ALL_REGS: RegSet = !0;
+/// The registers a function may clobber under the RISC-V calling convention (ra, t0-t6, a0-a7),
+/// plus sp: what the DuVisor fast exit path saves (hypervisor/rv/hv/src/enter.rs).
+pub const CALL_CLOBBERED: RegSet = 1 << 1 | 1 << 2 | 0b111 << 5 | 0xFF << 10 | 0b1111 << 28;
 
 impl GuestRegs {
     pub const OFF_X: usize = KvmRun::OFF_X;
@@ -115,7 +124,12 @@ pub mod req {
 
 /// The shared state of one vCPU.
 #[derive(Debug)]
+#[repr(C)]
 pub struct VcpuState {
+    /// Exit counts (first: the exit path reaches them at offset 0 of the state it holds).
+    exits: Counters,
+    /// The vCPU's index in its VM (set by `Vm::new`).
+    pub(crate) id: usize,
     hsm: AtomicU32,
     start: spin::Mutex<Option<(u64, u64)>>,
     requests: AtomicU64,
@@ -131,6 +145,8 @@ impl VcpuState {
     pub fn new(started: bool) -> VcpuState {
         let s = if started { HartState::Started } else { HartState::Stopped };
         VcpuState {
+            exits: Counters::default(),
+            id: 0,
             hsm: AtomicU32::new(s as u32),
             start: spin::Mutex::new(None),
             requests: AtomicU64::new(0),
@@ -139,10 +155,16 @@ impl VcpuState {
         }
     }
 
+    /// This vCPU's exit counters.
+    pub fn exits(&self) -> &Counters {
+        &self.exits
+    }
+
     pub fn state(&self) -> HartState {
         HartState::from_u32(self.hsm.load(Ordering::Acquire))
     }
 
+    #[inline]
     fn transition(&self, from: HartState, to: HartState) -> bool {
         self.hsm.compare_exchange(from as u32, to as u32, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
@@ -192,6 +214,7 @@ impl VcpuState {
     }
 
     /// Back from a retentive suspend (called on every exit: the vCPU runs again).
+    #[inline]
     pub fn resume(&self) {
         if self.hsm.load(Ordering::Relaxed) == HartState::Suspended as u32 {
             self.transition(HartState::Suspended, HartState::Started);
@@ -204,6 +227,7 @@ impl VcpuState {
     }
 
     /// Takes all posted requests.
+    #[inline]
     pub fn take_requests(&self) -> u64 {
         if self.requests.load(Ordering::Relaxed) == 0 {
             return 0;
@@ -216,11 +240,13 @@ impl VcpuState {
         self.requests.load(Ordering::Acquire) != 0
     }
 
+    #[inline]
     pub fn deadline(&self) -> Option<u64> {
         let d = self.deadline.load(Ordering::Relaxed);
         (d != u64::MAX).then_some(d)
     }
 
+    #[inline]
     pub fn set_deadline(&self, d: Option<u64>) {
         self.deadline.store(d.unwrap_or(u64::MAX), Ordering::Relaxed);
     }

@@ -15,15 +15,23 @@ use dv_abi::manifest::MAX_VCPUS;
 static VCPUIDS: [AtomicU64; MAX_VCPUS as usize] = [const { AtomicU64::new(0) }; MAX_VCPUS as usize];
 
 pub fn set_vcpuid(vcpu: usize, id: u64) {
-    VCPUIDS[vcpu].store(id, Ordering::SeqCst);
+    VCPUIDS[vcpu].store(id, Ordering::Release);
 }
 
 fn vcpuid(vcpu: usize) -> Option<u64> {
-    VCPUIDS.get(vcpu).map(|v| v.load(Ordering::SeqCst)).filter(|&id| id != 0)
+    VCPUIDS.get(vcpu).map(|v| v.load(Ordering::Acquire)).filter(|&id| id != 0)
 }
 
-/// Interrupt the vtimer raises: 16 (UVTI), an exit into HU (dvext.md §6.1).
+/// The HU interrupt of the vtimer, 16 (UVTI): an exit into HU (dvext.md §6.1). Enabled in
+/// `huie`; the vtimer is armed with [`VTIMER_TICK_IRQ`] instead.
 pub const VTIMER_IRQ: u64 = 16;
+
+/// Interrupt the armed vtimer raises: 6 (VSTIP), which dvext.md §6.1 provides to deliver the
+/// tick "straight to the guest with no exit" (`hideleg` bit 6 is set). The guest's STI pends
+/// while guest time ≥ vtimecmp, as SBI set_timer wants, and its next set_timer (a new deadline
+/// or none) withdraws it; a vCPU waiting in `WAIT_INTERRUPT` wakes on it as on any pending
+/// enabled interrupt. The hypervisor keeps the deadline (`VcpuState::deadline`) for `wfi`.
+pub const VTIMER_TICK_IRQ: u64 = 6;
 
 pub struct Hw;
 
@@ -36,9 +44,9 @@ impl duvisor_vmm::handler::VirtHw for Hw {
         match deadline {
             Some(t) => {
                 csrw!(VTIMECMP, t);
-                csrw!(VTIMECTL, vtimectl::EN | VTIMER_IRQ << vtimectl::IRQ_SHIFT);
+                csrw!(VTIMECTL, vtimectl::EN | VTIMER_TICK_IRQ << vtimectl::IRQ_SHIFT);
             }
-            None => csrw!(VTIMECTL, VTIMER_IRQ << vtimectl::IRQ_SHIFT),
+            None => csrw!(VTIMECTL, VTIMER_TICK_IRQ << vtimectl::IRQ_SHIFT),
         }
     }
 

@@ -72,7 +72,7 @@ fn hu_setup(hugatp: u64) {
     csrw!(HUGATP, hugatp);
 }
 
-fn run_vcpu(s: &VmSetup, i: usize) -> u64 {
+fn run_vcpu(s: &'static VmSetup, i: usize) -> u64 {
     match sys::vcpu_register(0) {
         Ok(id) => hw::set_vcpuid(i, id),
         Err(e) => {
@@ -84,7 +84,7 @@ fn run_vcpu(s: &VmSetup, i: usize) -> u64 {
     if let (0, Some(evil)) = (i, s.evil) {
         crate::misbehave::act(evil, s);
     }
-    let mut ctx = VcpuCtx::new();
+    let mut ctx = VcpuCtx::new(&s.vm, i);
     let (pc, a1) = if i == 0 { (s.entry, s.fdt_gpa) } else { wait_start(s, i) };
     ctx.run.pc = pc;
     ctx.run.x[10] = i as u64;
@@ -102,7 +102,13 @@ fn run_vcpu(s: &VmSetup, i: usize) -> u64 {
             }
         }
         let exit = ctx.run.exit;
-        match handle_exit(&s.vm, i, GuestRegs::of_kvm_run(&mut ctx.run), &exit, &mut hw) {
+        // DuVisor: the fast path resumed every exit it could; what reaches here it either
+        // decided already (`pending`) or left to the run loop.
+        let action = match ctx.pending.take() {
+            Some(a) => a,
+            None => handle_exit(&s.vm, i, GuestRegs::of_kvm_run(&mut ctx.run), &exit, &mut hw),
+        };
+        match action {
             Action::Resume => {}
             Action::Wait => {
                 if csrr!(HUIP) & HU_IRQS == 0 && !s.vm.poll_console(i, &mut hw) {

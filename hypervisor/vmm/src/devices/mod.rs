@@ -29,6 +29,14 @@ pub trait MmioDevice: Any {
     fn irq_level(&self) -> bool {
         false
     }
+    /// Which accesses can change the interrupt line: bit n set when a read or write at offset n
+    /// (n < 64) may; an access at offset 64 or above always may. Asked once, when the device is
+    /// registered; the bus looks at the line only after such an access (and when the hypervisor
+    /// changes the device's state itself, e.g. console input: [`MmioBus::sync_irqs`]). The
+    /// default: every access may.
+    fn irq_sensitive(&self) -> u64 {
+        u64::MAX
+    }
 }
 
 /// Bus errors: the guest touched no device (or touched one badly), or a registration clashed.
@@ -55,13 +63,90 @@ impl fmt::Display for BusError {
     }
 }
 
+/// A registered device. The UART, the device guests touch most, is kept as itself so that its
+/// accesses are direct (inlinable) calls; every other device is a trait object.
+enum Dev {
+    Uart(Uart),
+    Dyn(Box<dyn MmioDevice + Send>),
+}
+
+impl Dev {
+    fn new(dev: Box<dyn MmioDevice + Send>) -> Dev {
+        if (dev.as_ref() as &dyn Any).is::<Uart>() {
+            let any: Box<dyn Any + Send> = dev;
+            if let Ok(u) = any.downcast::<Uart>() {
+                return Dev::Uart(*u);
+            }
+            unreachable!("checked to be a Uart");
+        }
+        Dev::Dyn(dev)
+    }
+
+    fn get(&self) -> &(dyn MmioDevice + Send) {
+        match self {
+            Dev::Uart(u) => u,
+            Dev::Dyn(d) => d.as_ref(),
+        }
+    }
+
+    fn get_mut(&mut self) -> &mut (dyn MmioDevice + Send) {
+        match self {
+            Dev::Uart(u) => u,
+            Dev::Dyn(d) => d.as_mut(),
+        }
+    }
+}
+
 struct Region {
     base: u64,
     size: u64,
     irq: Option<u32>,
+    /// [`MmioDevice::irq_sensitive`] for a device with a line, 0 without.
+    irq_mask: u64,
+    /// The offsets at which an access needs a look afterwards ([`MmioBus::access`]): bit n for
+    /// offset n < 64, offsets above always. `irq_mask`, all of them for the PLIC (its outputs),
+    /// and all of them while the handler watches the region ([`MmioBus::watch_all`]).
+    watch: u64,
     /// The line level last copied into the PLIC.
     level: bool,
-    dev: Box<dyn MmioDevice + Send>,
+    dev: Dev,
+}
+
+/// A device access checked by [`MmioBus::prepare`], not made yet.
+pub struct Prepared<'a> {
+    dev: &'a mut Dev,
+    off: u64,
+    width: u8,
+    /// The access will need a look afterwards: it may move the device's interrupt line (an
+    /// offset its [`MmioDevice::irq_sensitive`] names), or the PLIC's outputs (any PLIC access),
+    /// or it is to a region the handler watches ([`MmioBus::watch_all`]). The region is
+    /// [`MmioBus::last_found`], and [`MmioBus::sync_irq_of`] does the line.
+    pub after: bool,
+}
+
+impl<'a> Prepared<'a> {
+    /// Makes the access: a store of `value` (already truncated to the width; returns 0) or a
+    /// load (returns the device's answer, not masked to the width).
+    #[inline(always)]
+    pub fn perform(self, store: bool, value: u64) -> u64 {
+        let dev = self.dev.get_mut();
+        if store {
+            dev.write(self.off, self.width, value);
+            0
+        } else {
+            dev.read(self.off, self.width)
+        }
+    }
+
+    /// The UART, when the access is to it: its registers, for a caller that does the access
+    /// directly (a register access of any width uses the low byte, [`Uart`]).
+    #[inline(always)]
+    pub fn uart(self) -> Option<(&'a mut Uart, u64)> {
+        match self.dev {
+            Dev::Uart(u) => Some((u, self.off)),
+            Dev::Dyn(_) => None,
+        }
+    }
 }
 
 /// The devices of one VM, by address.
@@ -74,6 +159,11 @@ pub struct MmioBus {
     irq_regions: Vec<usize>,
     /// A PLIC register was accessed since the last [`MmioBus::sync_irqs`].
     plic_touched: bool,
+    /// The index of the UART's region, if there is one.
+    uart: Option<usize>,
+    /// The region the last lookup found: the device lookup tries it first (a driver talks to
+    /// one device many times in a row).
+    last: usize,
 }
 
 impl fmt::Debug for MmioBus {
@@ -84,7 +174,7 @@ impl fmt::Debug for MmioBus {
 
 impl MmioBus {
     pub fn new() -> MmioBus {
-        MmioBus { regions: Vec::new(), plic: None, irq_regions: Vec::new(), plic_touched: false }
+        MmioBus { regions: Vec::new(), plic: None, irq_regions: Vec::new(), plic_touched: false, uart: None, last: 0 }
     }
 
     /// The guest platform: the UART (IRQ 10) and a PLIC for `vcpus` vCPUs at their platform
@@ -120,18 +210,48 @@ impl MmioBus {
         if self.regions.iter().any(|r| base < r.base + r.size && r.base < end) {
             return Err(bad);
         }
-        if (dev.as_ref() as &dyn Any).is::<Plic>() {
+        let is_plic = (dev.as_ref() as &dyn Any).is::<Plic>();
+        if is_plic {
             self.plic = Some(self.regions.len());
+        }
+        if (dev.as_ref() as &dyn Any).is::<Uart>() && self.uart.is_none() {
+            self.uart = Some(self.regions.len());
         }
         if irq.is_some() {
             self.irq_regions.push(self.regions.len());
         }
-        self.regions.push(Region { base, size, irq, level: false, dev });
+        let irq_mask = if irq.is_some() { dev.irq_sensitive() } else { 0 };
+        let watch = if is_plic { u64::MAX } else { irq_mask };
+        self.regions.push(Region { base, size, irq, irq_mask, watch, level: false, dev: Dev::new(dev) });
         Ok(())
     }
 
+    #[inline(always)]
     fn index(&self, addr: u64) -> Option<usize> {
         self.regions.iter().position(|r| addr >= r.base && addr - r.base < r.size)
+    }
+
+    /// The region covering `addr`, trying the last one found first (a driver talks to one
+    /// device many times in a row).
+    #[inline]
+    pub fn find(&mut self, addr: u64) -> Option<usize> {
+        if self.regions.get(self.last).is_some_and(|r| addr.wrapping_sub(r.base) < r.size) {
+            return Some(self.last);
+        }
+        self.find_slow(addr)?;
+        Some(self.last)
+    }
+
+    /// (Inline: a call here would make the fast MMIO path keep everything in saved registers.)
+    #[inline(always)]
+    fn find_slow(&mut self, addr: u64) -> Option<&mut Region> {
+        self.last = self.index(addr)?;
+        self.regions.get_mut(self.last)
+    }
+
+    /// The region the last [`MmioBus::find`] or access found.
+    pub fn last_found(&self) -> usize {
+        self.last
     }
 
     /// Whether some device covers `addr`.
@@ -144,35 +264,80 @@ impl MmioBus {
         self.index(addr).map(|i| (self.regions[i].base, self.regions[i].size))
     }
 
-    fn route(&mut self, addr: u64, width: u8) -> Result<(&mut Region, u64), BusError> {
+    /// The checks of the device access an MMIO exit emulates, `width` bytes at `addr`, before
+    /// anything is touched: the device covering it, width and extent. Returns the access, ready
+    /// to be made ([`Prepared::perform`]), and whether it will need a look afterwards
+    /// ([`Prepared::after`]).
+    #[inline(always)]
+    pub fn prepare(&mut self, addr: u64, width: u8) -> Result<Prepared<'_>, BusError> {
         if !matches!(width, 1 | 2 | 4 | 8) {
             return Err(BusError::BadWidth { width });
         }
-        let i = self.index(addr).ok_or(BusError::Unmapped { addr })?;
-        self.plic_touched |= Some(i) == self.plic;
-        let r = &mut self.regions[i];
-        let off = addr - r.base;
+        let r = match self.regions.get(self.last) {
+            Some(r) if addr.wrapping_sub(r.base) < r.size => &mut self.regions[self.last],
+            _ => self.find_slow(addr).ok_or(BusError::Unmapped { addr })?,
+        };
+        let off = addr.wrapping_sub(r.base);
         if u64::from(width) > r.size - off {
             return Err(BusError::Straddle { addr, width });
         }
-        Ok((r, off))
+        let after = off >= 64 || r.watch >> off & 1 != 0;
+        Ok(Prepared { dev: &mut r.dev, off, width, after })
+    }
+
+    /// [`MmioBus::prepare`] and [`Prepared::perform`]: returns the answer and whether the access
+    /// needs a look afterwards.
+    #[inline]
+    pub fn access(&mut self, addr: u64, width: u8, store: bool, value: u64) -> Result<(u64, bool), BusError> {
+        let p = self.prepare(addr, width)?;
+        let after = p.after;
+        Ok((p.perform(store, value), after))
+    }
+
+    /// Makes every access to region `i` need a look afterwards (`on`), or again only those that
+    /// may move its line: the handler watches the UART while it holds output.
+    pub fn watch_all(&mut self, i: usize, on: bool) {
+        if let Some(r) = self.regions.get_mut(i) {
+            r.watch = if on || Some(i) == self.plic { u64::MAX } else { r.irq_mask };
+        }
+    }
+
+    /// Whether region `i` is the UART's.
+    #[inline]
+    pub fn is_uart(&self, i: usize) -> bool {
+        Some(i) == self.uart
+    }
+
+    /// The UART (the first registered), if any.
+    pub fn uart_mut(&mut self) -> Option<&mut Uart> {
+        let i = self.uart?;
+        let any: &mut dyn Any = self.regions[i].dev.get_mut();
+        any.downcast_mut::<Uart>()
     }
 
     pub fn dispatch_read(&mut self, addr: u64, width: u8) -> Result<u64, BusError> {
-        let (r, off) = self.route(addr, width)?;
-        Ok(r.dev.read(off, width) & crate::mmio::width_mask(width))
+        if !matches!(width, 1 | 2 | 4 | 8) {
+            return Err(BusError::BadWidth { width });
+        }
+        let mask = crate::mmio::width_mask(width);
+        let v = self.access(addr, width, false, 0)?.0 & mask;
+        self.plic_touched |= Some(self.last) == self.plic;
+        Ok(v)
     }
 
     pub fn dispatch_write(&mut self, addr: u64, width: u8, value: u64) -> Result<(), BusError> {
-        let (r, off) = self.route(addr, width)?;
-        r.dev.write(off, width, value & crate::mmio::width_mask(width));
+        if !matches!(width, 1 | 2 | 4 | 8) {
+            return Err(BusError::BadWidth { width });
+        }
+        self.access(addr, width, true, value & crate::mmio::width_mask(width))?;
+        self.plic_touched |= Some(self.last) == self.plic;
         Ok(())
     }
 
     /// The first device of type `T` (e.g. the UART, to feed it input).
     pub fn device_mut<T: MmioDevice>(&mut self) -> Option<&mut T> {
         self.regions.iter_mut().find_map(|r| {
-            let any: &mut dyn Any = r.dev.as_mut();
+            let any: &mut dyn Any = r.dev.get_mut();
             any.downcast_mut::<T>()
         })
     }
@@ -182,13 +347,13 @@ impl MmioBus {
         let i = self.index(addr)?;
         let r = &mut self.regions[i];
         let off = addr - r.base;
-        let any: &mut dyn Any = r.dev.as_mut();
+        let any: &mut dyn Any = r.dev.get_mut();
         any.downcast_mut::<T>().map(|d| (d, off))
     }
 
     pub fn device<T: MmioDevice>(&self) -> Option<&T> {
         self.regions.iter().find_map(|r| {
-            let any: &dyn Any = r.dev.as_ref();
+            let any: &dyn Any = r.dev.get();
             any.downcast_ref::<T>()
         })
     }
@@ -202,18 +367,46 @@ impl MmioBus {
         for k in 0..self.irq_regions.len() {
             let i = self.irq_regions[k];
             let Some(irq) = self.regions[i].irq else { continue };
-            let level = self.regions[i].dev.irq_level();
+            let level = self.regions[i].dev.get().irq_level();
             if level == self.regions[i].level {
                 continue;
             }
             self.regions[i].level = level;
-            let plic: &mut dyn Any = self.regions[p].dev.as_mut();
+            let plic: &mut dyn Any = self.regions[p].dev.get_mut();
             if let Some(plic) = plic.downcast_mut::<Plic>() {
                 plic.set_source(irq, level);
                 changed = true;
             }
         }
         changed
+    }
+
+    /// [`MmioBus::sync_irqs`] after one access to region `i` that needed a look
+    /// ([`MmioBus::access`]): an access changes nothing but its own device's line and, when it
+    /// was the PLIC's, the PLIC's outputs; so only that line is looked at. Returns whether any
+    /// PLIC output may have changed.
+    pub fn sync_irq_of(&mut self, i: usize) -> bool {
+        let touched = core::mem::take(&mut self.plic_touched) || Some(i) == self.plic;
+        if let Some(r) = self.regions.get(i).filter(|r| r.irq.is_some() && self.plic.is_some()) {
+            let level = r.dev.get().irq_level();
+            if level != r.level {
+                return self.line_moved(i, level);
+            }
+        }
+        touched
+    }
+
+    /// Region `i`'s line is now `level`: copies it into the PLIC.
+    #[inline(never)]
+    fn line_moved(&mut self, i: usize, level: bool) -> bool {
+        self.plic_touched = false;
+        let (Some(p), Some(irq)) = (self.plic, self.regions[i].irq) else { return false };
+        self.regions[i].level = level;
+        let plic: &mut dyn Any = self.regions[p].dev.get_mut();
+        if let Some(plic) = plic.downcast_mut::<Plic>() {
+            plic.set_source(irq, level);
+        }
+        true
     }
 
     /// The PLIC's view of vCPU `vcpu`'s S-mode external interrupt (its VSEIP).

@@ -1,5 +1,6 @@
-//! Exit type: vtimer ticks (SBI set_timer arms the vtimer; its interrupt, UVTI, exits to the
-//! hypervisor, which injects VSTIP). Takes `n` ticks (bootargs `n=`, default 100), each `period`
+//! Exit type: vtimer ticks (SBI set_timer arms the vtimer, an exit; the hypervisor arms it to
+//! raise the guest's VSTIP directly, dvext.md §6.1, so the tick itself takes no exit, and the
+//! handler's set_timer that clears it is the second exit). Takes `n` ticks (bootargs `n=`, default 100), each `period`
 //! timebase ticks apart (bootargs `period=`, default 1000; 0 arms each tick already due, which is
 //! what `make bench-exits` measures), and checks time moved on by at least that much. It waits by spinning,
 //! not with wfi, so the loop measures the timer's exits and not the idle path (the `wfi` guest
