@@ -27,6 +27,16 @@ pub struct Op {
     pub paper: Option<(u64, u64)>,
 }
 
+impl Op {
+    /// The `vms.conf` of one run: VM `b`, this guest in configuration `mode`, `n` operations.
+    pub fn conf(&self, mode: &str, n: u64) -> String {
+        format!(
+            "b hv=duvisor guest={} mode={mode} vcpus={} mem=16 args=\"n={n} {}\"\n",
+            self.guest, self.vcpus, self.extra
+        )
+    }
+}
+
 pub const OPS: &[Op] = &[
     Op { name: "hypercall", guest: "hypercall", vcpus: 1, n: 500, extra: "", paper: Some((618, 214)) },
     Op { name: "stage-2 fault", guest: "s2fault", vcpus: 1, n: 256, extra: "", paper: Some((6344, 694)) },
@@ -105,14 +115,13 @@ struct Run {
 
 /// One run of `op` with `n` operations.
 fn run_one(op: &Op, mode: &str, n: u64, harts: usize) -> Result<Run> {
-    let conf =
-        format!("b hv=duvisor guest={} mode={mode} vcpus={} mem=16 args=\"n={n} {}\"\n", op.guest, op.vcpus, op.extra);
+    let conf = op.conf(mode, n);
     let out = run_conf(&conf, harts, 256 << 20, 2_000_000_000).with_context(|| format!("{} ({mode})", op.name))?;
     let vm = vm_reports(&out.console).remove("b");
-    let bench = bench_lines(&out.console).into_iter().find(|(_, ops, _)| *ops == n);
+    let bench = bench_lines(&out.console).into_iter().find(|b| b.ops == n);
     match (vm, bench) {
-        (Some(vm), Some((_, _, insns))) if vm.status == Some(0) => Ok(Run {
-            insns,
+        (Some(vm), Some(b)) if vm.status == Some(0) => Ok(Run {
+            insns: b.instret,
             hs_entries: vm.hs_entries,
             exits_in_hs: vm.exits_in_hs(),
             parts: Part::group(&out.by_mode[0]),

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod chart;
 pub mod images;
 pub mod session;
+pub mod suites;
 pub mod summary;
 
 pub use images::Images;

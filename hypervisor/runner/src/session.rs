@@ -34,13 +34,8 @@ pub struct Outcome {
 impl Session {
     /// Boots `bundle` on a machine with `harts` harts and `ram` bytes of RAM.
     pub fn boot(images: &Images, bundle: Vec<u8>, harts: usize, ram: u64) -> Result<Session> {
-        let (fw, _) = dvsim::firmware::debian_images()?;
         let (sink, input) = (VecSink::default(), QueueSource::default());
-        let cfg = MachineConfig { harts, ram_size: ram, initrd: Some(bundle), ..Default::default() };
-        let mut p = Platform::new(cfg, Box::new(sink.clone()), Box::new(input.clone()))?;
-        let start = p.load(&fw, BIOS_ADDR)?.entry;
-        p.load(&images.control_plane(), KERNEL_ADDR)?;
-        p.boot(start)?;
+        let (p, _) = platform(images, bundle, harts, ram, Box::new(sink.clone()), Box::new(input.clone()))?;
         let machine = Machine::new(p, (0..harts).map(Hart::new).collect())?;
         Ok(Session { machine, sink, input, retired: 0 })
     }
@@ -103,6 +98,26 @@ impl Session {
         }
         bail!("the machine still runs after {budget} instructions; console tail:\n{}", self.tail())
     }
+}
+
+/// The machine every engine boots (dvsim here, the RTL core in `dvrtl`): OpenSBI `fw_jump` at
+/// the firmware address, the control plane at the kernel address, `bundle` as the initrd.
+/// Returns it ready to run, and its start address.
+pub fn platform(
+    images: &Images,
+    bundle: Vec<u8>,
+    harts: usize,
+    ram: u64,
+    sink: Box<dyn std::io::Write>,
+    input: Box<dyn dvsim::platform::console::CharSource>,
+) -> Result<(Platform, u64)> {
+    let (fw, _) = dvsim::firmware::debian_images()?;
+    let cfg = MachineConfig { harts, ram_size: ram, initrd: Some(bundle), ..Default::default() };
+    let mut p = Platform::new(cfg, sink, input)?;
+    let start = p.load(&fw, BIOS_ADDR)?.entry;
+    p.load(&images.control_plane(), KERNEL_ADDR)?;
+    p.boot(start)?;
+    Ok((p, start))
 }
 
 /// Boots `conf` (a `vms.conf` text) and runs it to the end.

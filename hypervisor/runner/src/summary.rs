@@ -68,7 +68,7 @@ fn cause_line(line: &str) -> Option<(u64, u64)> {
 }
 
 /// A guest's `bench` line: (operation, ops, instructions retired in the measured loop).
-pub fn bench_lines(console: &str) -> Vec<(String, u64, u64)> {
+pub fn bench_lines(console: &str) -> Vec<BenchLine> {
     console
         .lines()
         .filter_map(|l| {
@@ -77,9 +77,24 @@ pub fn bench_lines(console: &str) -> Vec<(String, u64, u64)> {
             let op = w.next()?.to_string();
             let field = |k: &str, ws: &[&str]| ws.iter().find_map(|x| x.strip_prefix(k)?.parse::<u64>().ok());
             let ws: Vec<&str> = w.collect();
-            Some((op, field("ops=", &ws)?, field("instret=", &ws)?))
+            Some(BenchLine {
+                op,
+                ops: field("ops=", &ws)?,
+                instret: field("instret=", &ws)?,
+                cycles: field("cycles=", &ws),
+            })
         })
         .collect()
+}
+
+/// A guest's benchmark line: the operation, how many, and what the loop cost on its hart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BenchLine {
+    pub op: String,
+    pub ops: u64,
+    pub instret: u64,
+    /// Clock cycles (`rdcycle`): on the RTL core, cycles; on dvsim, steps.
+    pub cycles: Option<u64>,
 }
 
 #[cfg(test)]
@@ -103,6 +118,10 @@ mod tests {
         assert_eq!(r["k"].exits_in_hs(), 4, "the total's lines are not the last VM's");
         assert_eq!(r["bad"].hs_entries, 3);
         assert_eq!(r["bad"].killed.as_deref(), Some("illegal instruction"));
-        assert_eq!(bench_lines(c), vec![("hypercall".to_string(), 100, 22808)]);
+        let line = BenchLine { op: "hypercall".to_string(), ops: 100, instret: 22808, cycles: None };
+        assert_eq!(bench_lines(c), vec![line]);
+        let c = "bench mmio ops=5          instret=900            cycles=4000           per_op=180\n";
+        let line = BenchLine { op: "mmio".to_string(), ops: 5, instret: 900, cycles: Some(4000) };
+        assert_eq!(bench_lines(c), vec![line]);
     }
 }

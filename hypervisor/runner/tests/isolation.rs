@@ -5,56 +5,14 @@
 //! good VMs (one per configuration) still pass.
 
 use dv_runner::session::run_conf;
+use dv_runner::suites::{check_isolation, ISOLATION};
 use dv_runner::summary::vm_reports;
 use dvsim::platform::RunExit;
 
-const CONF: &str = "\
-good hv=duvisor guest=hypercall mem=8 args=\"n=2000\"
-mapcp hv=duvisor guest=hypercall mem=8 args=\"evil=map-cp\"
-rootcp hv=duvisor guest=hypercall mem=8 args=\"evil=root-cp\"
-hscsr hv=duvisor guest=hypercall mem=8 args=\"evil=hs-csr\"
-huret hv=duvisor guest=hypercall mem=8 args=\"evil=huret-hs\"
-vtm hv=duvisor guest=hypercall mem=8 args=\"evil=vtimer-mirq n=10\"
-panic hv=duvisor guest=hypercall mem=8 args=\"evil=panic\"
-crash hv=duvisor guest=crash mem=8
-good-kvm hv=duvisor guest=mmio mem=8 mode=kvm args=\"n=200\"
-";
-
 #[test]
 fn misbehaving_vms_get_the_architectural_fault_and_the_rest_run_on() {
-    let out = run_conf(CONF, 2, 256 << 20, 4_000_000_000).unwrap_or_else(|e| panic!("{e:#}"));
-    let c = &out.console;
-    let r = vm_reports(c);
-    let status = |n: &str| r.get(n).unwrap_or_else(|| panic!("{n} missing from the summary:\n{c}")).status;
-    let killed = |n: &str| r[n].killed.clone().unwrap_or_default();
-
-    // Mapping the control plane's memory into the guest: vPMP refuses the guest's fetch.
-    assert!(c.contains("vm mapcp: killed: instruction access fault in its guest (scause 1) at 0x80200000"), "{c}");
-    assert_eq!(killed("mapcp"), "instruction access fault");
-    // A G-stage root in the control plane's memory: the walk's PTE read is refused by vPMP.
-    assert!(c.contains("vm rootcp: killed: instruction access fault in its guest (scause 1) at 0x80200000"), "{c}");
-    // An HS-only CSR written from HU: illegal instruction (tval = the csrw).
-    assert!(c.contains("vm hscsr: killed: illegal instruction (scause 2)"), "{c}");
-    assert!(!c.contains("wrote sedeleg from HU and nothing happened"), "{c}");
-    // huret "into HS" stays in HU: the next HS-only access faults.
-    assert!(c.contains("huret with UPV=0, UPVP=1 stayed in HU"), "{c}");
-    assert!(c.contains("vm huret: killed: illegal instruction (scause 2)"), "{c}");
-    assert!(!c.contains("huret reached HS"), "{c}");
-    // vtimectl pointed at the machine timer interrupt: the write is ignored, the VM runs on.
-    assert!(c.contains("vtimectl IRQ 7 write ignored (WARL)"), "{c}");
-    assert_eq!(status("vtm"), Some(0));
-    // A panicking hypervisor and a crashing guest end only their own VM, with their statuses.
-    assert!(c.contains("duvisor: panic: panicked at") && c.contains("deliberate panic"), "{c}");
-    assert_eq!(status("panic"), Some(101));
-    assert!(c.contains("vm crash: vCPU 0: guest Fetch at 0x40000000"), "{c}");
-    assert_eq!(status("crash"), Some(3));
-    // The well-behaved VMs, in both configurations, are unaffected.
-    assert_eq!(status("good"), Some(0));
-    assert_eq!(status("good-kvm"), Some(0));
-    assert_eq!(c.matches("PASS").count(), 3, "good, vtm and good-kvm pass:\n{c}");
-    // The control plane survives to report everything, and the run's status says a VM failed.
-    assert!(c.contains("dvcp: all VMs exited, status 1"), "{c}");
-    assert_eq!(out.exit, RunExit::Fail(1));
+    let out = run_conf(ISOLATION, 2, 256 << 20, 4_000_000_000).unwrap_or_else(|e| panic!("{e:#}"));
+    check_isolation(&out.console, out.exit);
 }
 
 /// Guest images the hypervisor cannot load — a corrupt ELF, an ELF with a segment outside guest

@@ -11,6 +11,7 @@ pub mod soc;
 pub mod trace;
 pub mod traced;
 mod verilate;
+pub mod vms;
 pub mod wave;
 
 pub use session::{Options, Session, Stop};

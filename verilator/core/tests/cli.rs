@@ -163,10 +163,7 @@ fn the_commit_log_is_dvsims() {
     let (rtl, model) = (d.join("rtl.log"), d.join("dvsim.log"));
     let o = dvrtl(&["--commit-log", rtl.to_str().unwrap(), elf.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = run(
-        dvsim_binary().to_str().unwrap(),
-        &["--no-h", "--commit-log", model.to_str().unwrap(), elf.to_str().unwrap()],
-    );
+    let o = run(dvsim_binary().to_str().unwrap(), &["--commit-log", model.to_str().unwrap(), elf.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let (a, b) = (std::fs::read_to_string(&rtl).unwrap(), std::fs::read_to_string(&model).unwrap());
     assert!(a.lines().count() > 100, "{} lines", a.lines().count());

@@ -170,12 +170,42 @@ pub fn time() -> u64 {
     v
 }
 
-/// Prints the benchmark line `make bench-exits` parses: `bench <name> ops=<n> instret=<total>`.
-/// The fields are padded to fixed widths: a benchmark runs with `n` and `2n` operations and
-/// differences the two runs, so their output must not differ in length (console output is
-/// flushed in chunks, and one more chunk would be one more syscall).
-pub fn report(name: &str, ops: u64, instret: u64) {
-    println!("bench {name} ops={ops:<10} instret={instret:<14} per_op={:<10}", instret / ops.max(1));
+/// Instructions retired and clock cycles: what a benchmark's loop costs on the guest's hart
+/// (everything the hart runs in between counts: hypervisor, kernel, firmware). On dvsim `cycle`
+/// counts steps; on the RTL core it counts clock cycles (docs/core.md).
+#[derive(Clone, Copy, Debug)]
+pub struct Counters {
+    pub instret: u64,
+    pub cycles: u64,
+}
+
+/// The counters now.
+#[inline(always)]
+pub fn counters() -> Counters {
+    let cycles: u64;
+    // SAFETY: reads a counter the hypervisor enabled in hucounteren.
+    unsafe { core::arch::asm!("rdcycle {0}", out(reg) cycles, options(nomem, nostack)) };
+    Counters { instret: instret(), cycles }
+}
+
+impl Counters {
+    /// What passed since `start`.
+    pub fn since(self, start: Counters) -> Counters {
+        Counters { instret: self.instret - start.instret, cycles: self.cycles - start.cycles }
+    }
+}
+
+/// Prints the benchmark line `make bench-exits` parses:
+/// `bench <name> ops=<n> instret=<total> cycles=<total>`. The fields are padded to fixed widths:
+/// a benchmark runs with `n` and `2n` operations and differences the two runs, so their output
+/// must not differ in length (console output is flushed in chunks, and one more chunk would be
+/// one more syscall).
+pub fn report(name: &str, ops: u64, cost: Counters) {
+    let Counters { instret, cycles } = cost;
+    println!(
+        "bench {name} ops={ops:<10} instret={instret:<14} cycles={cycles:<14} per_op={:<10}",
+        instret / ops.max(1)
+    );
 }
 
 #[panic_handler]

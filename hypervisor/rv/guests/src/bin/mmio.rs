@@ -4,7 +4,7 @@
 #![no_std]
 #![no_main]
 
-use guest::{check, check_eq, instret, param, report};
+use guest::{check, check_eq, counters, param, report};
 
 const UART: u64 = 0x1000_0000;
 const THR: u64 = 0;
@@ -37,12 +37,12 @@ fn main(_fdt: u64) {
         wr(THR, b);
     }
     let n = param("n", 1000);
-    let start = instret();
+    let start = counters();
     let mut acc = 0u64;
     for _ in 0..n {
         acc += u64::from(rd(SCR));
     }
-    let cost = instret() - start;
+    let cost = counters().since(start);
     check_eq!(13, acc, n * 0xff);
     report("mmio", n, cost);
 }

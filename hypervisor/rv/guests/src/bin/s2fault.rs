@@ -4,7 +4,7 @@
 #![no_std]
 #![no_main]
 
-use guest::{check_eq, instret, param, report};
+use guest::{check_eq, counters, param, report};
 
 extern "C" {
     static __image_end: u8;
@@ -16,13 +16,13 @@ fn main(_fdt: u64) {
     let n = param("n", 256);
     // Fresh pages: 1 MiB past the image (nothing has touched them, not even the loader).
     let base = ((core::ptr::addr_of!(__image_end) as u64 + (1 << 20)) + PAGE - 1) & !(PAGE - 1);
-    let start = instret();
+    let start = counters();
     for i in 0..n {
         let p = (base + i * PAGE) as *mut u64;
         // SAFETY: guest RAM below the FDT (64 MiB default; n pages from image end + 1 MiB).
         unsafe { p.write_volatile(0x5eed_0000 + i) };
     }
-    let cost = instret() - start;
+    let cost = counters().since(start);
     for i in 0..n {
         let p = (base + i * PAGE) as *const u64;
         // SAFETY: as above.

@@ -6,7 +6,7 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use guest::{check_eq, instret, param, report, sbi, trap};
+use guest::{check_eq, counters, param, report, sbi, trap};
 
 const MAX: usize = 8;
 static GOT: [AtomicU64; MAX] = [const { AtomicU64::new(0) }; MAX];
@@ -62,7 +62,7 @@ fn main(fdt: u64) {
         check_eq!(12, sbi::hart_status(h as u64).1, 0); // STARTED
     }
     let n = param("n", 100);
-    let start = instret();
+    let start = counters();
     for i in 0..n {
         let h = 1 + (i as usize % (vcpus - 1));
         let before = GOT[h].load(Ordering::SeqCst);
@@ -71,7 +71,7 @@ fn main(fdt: u64) {
             core::hint::spin_loop();
         }
     }
-    let cost = instret() - start;
+    let cost = counters().since(start);
     let total: u64 = (1..vcpus).map(|h| GOT[h].load(Ordering::SeqCst)).sum();
     check_eq!(14, total, n);
     DONE.store(1, Ordering::SeqCst);

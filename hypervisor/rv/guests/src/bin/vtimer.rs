@@ -9,7 +9,7 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use guest::{check, check_eq, instret, param, report, sbi, time, trap};
+use guest::{check, check_eq, counters, param, report, sbi, time, trap};
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 const STI: u64 = 5;
@@ -30,14 +30,14 @@ fn main(_fdt: u64) {
     let n = param("n", 100);
     let period = param("period", 1000);
     let t0 = time();
-    let start = instret();
+    let start = counters();
     for i in 0..n {
         sbi::set_timer(time() + period);
         while TICKS.load(Ordering::SeqCst) == i {
             core::hint::spin_loop();
         }
     }
-    let cost = instret() - start;
+    let cost = counters().since(start);
     check_eq!(10, TICKS.load(Ordering::SeqCst), n);
     check!(11, time() - t0 >= n * period);
     report("vtimer", n, cost);
