@@ -54,7 +54,13 @@ pub fn yosys_no_latches(files: &[&Path], top: &str) -> Result<()> {
 
 /// yosys generic synthesis (`synth -flatten`) and the total cell count of `top`.
 pub fn yosys_cell_count(files: &[&Path], top: &str) -> Result<u64> {
-    let script = format!("{}synth -flatten -top {top}; stat", yosys_read(files));
+    yosys_cell_count_with(files, top, &[])
+}
+
+/// As [`yosys_cell_count`], with `top`'s parameters set (`NAME`, `VALUE`).
+pub fn yosys_cell_count_with(files: &[&Path], top: &str, params: &[(&str, &str)]) -> Result<u64> {
+    let chparam: String = params.iter().map(|(n, v)| format!("chparam -set {n} {v} {top}; ")).collect();
+    let script = format!("{}{chparam}synth -flatten -top {top}; stat", yosys_read(files));
     let text = run(Command::new("yosys").args(["-p", &script]), &format!("yosys synth of {top}"))?;
     // The last "Number of cells:" line is the flattened top's total.
     text.lines()

@@ -453,14 +453,26 @@ module dvc_csr #(
   assign vsatp_write = HYP && core_write && eff_addr == dvc_pkg::CSR_VSATP && (wval[63:60] == 4'd0 || wval[63:60] == 4'd8 || wval[63:60] == 4'd9);
   assign hgatp_write = HYP && core_write && eff_addr == dvc_pkg::CSR_HGATP;
   assign hstatus_write = HYP && core_write && eff_addr == dvc_pkg::CSR_HSTATUS;
-  // As dvsim: satp, vsatp, hgatp and hstatus (HU picks the G-stage root) writes flush, and so
-  // does every write of a DV-Ext register (hugatp and vPMP shape translations).
-  assign tlb_flush = satp_write || vsatp_write || hgatp_write || hstatus_write || (do_write && csr_dv);
+  // satp, vsatp, hgatp and hstatus (HU picks the G-stage root) writes flush, and so do writes of
+  // hugatp and the vPMP registers (vPMP checked the page-table reads of cached translations).
+  // dvsim flushes on every DV-Ext write; the VM plane writes uscratch and uepc on every exit,
+  // which must not cost it its TLBs here.
+  logic dv_xlate;
+  assign dv_xlate = csr_addr == 12'h880 || (csr_addr >= 12'h6c0 && csr_addr <= 12'h6cf);
+  assign tlb_flush = satp_write || vsatp_write || hgatp_write || hstatus_write || (do_write && csr_dv && dv_xlate);
   // Writes that cannot change anything younger instructions did or will do need no flush
   // (as Rocket: scratch, exception PC, cause and value registers).
-  assign csr_flush = csr_writes && !(csr_core && (eff_addr == dvc_pkg::CSR_MSCRATCH || eff_addr == dvc_pkg::CSR_SSCRATCH
+  // The same holds for the VS ones and for DV-Ext's HU trap registers (uscratch, uepc, ucause,
+  // utval, hutval, hutinst): the VM plane writes them on every exit (dvext.md §8).
+  logic quiet_core, quiet_dv;
+  assign quiet_core = eff_addr == dvc_pkg::CSR_MSCRATCH || eff_addr == dvc_pkg::CSR_SSCRATCH
     || eff_addr == dvc_pkg::CSR_MEPC || eff_addr == dvc_pkg::CSR_SEPC || eff_addr == dvc_pkg::CSR_MCAUSE
-    || eff_addr == dvc_pkg::CSR_SCAUSE || eff_addr == dvc_pkg::CSR_MTVAL || eff_addr == dvc_pkg::CSR_STVAL));
+    || eff_addr == dvc_pkg::CSR_SCAUSE || eff_addr == dvc_pkg::CSR_MTVAL || eff_addr == dvc_pkg::CSR_STVAL
+    || eff_addr == dvc_pkg::CSR_VSSCRATCH || eff_addr == dvc_pkg::CSR_VSEPC || eff_addr == dvc_pkg::CSR_VSCAUSE
+    || eff_addr == dvc_pkg::CSR_VSTVAL;
+  assign quiet_dv = csr_addr == 12'h040 || csr_addr == 12'h041 || csr_addr == 12'h042 || csr_addr == 12'h043
+    || csr_addr == 12'h843 || csr_addr == 12'h84a;
+  assign csr_flush = csr_writes && !(csr_core ? quiet_core : (csr_dv && quiet_dv));
 
   // A DV-Ext register write: the write now, the read-back (as M) in the second cycle.
   // (A vipi word is shared: its trace value is what this hart's own read-modify-write left, as

@@ -94,15 +94,15 @@ fn core_files(list: &Path) -> Result<Vec<PathBuf>> {
 
 /// The core's blocks `make area` reports, one hart's worth first, then the SoC's devices.
 const CORE_BLOCKS: &[(&str, &str)] = &[
-    ("dvc_hart", "one hart, all of the below"),
+    ("dvc_hart", "one hart with H and DV-Ext, all of the below"),
     ("dvc_fetch", "front end (BTB, BHT, I$ tags)"),
     ("dvc_decode", "decoder"),
     ("dvc_rvc", "RVC expander"),
     ("dvc_regfile", "integer registers"),
     ("dvc_alu", "ALU"),
     ("dvc_muldiv", "multiplier, divider"),
-    ("dvc_mmu", "TLBs, walker, PMP"),
-    ("dvc_csr", "CSRs, traps, interrupts"),
+    ("dvc_mmu", "TLBs, two-stage walker, PMP, vPMP"),
+    ("dvc_csr", "CSRs, traps, interrupts (with the DV-Ext CSR file and trap redirect)"),
     ("dvc_lsu", "loads/stores, AMO ALU"),
     ("dvc_dport", "data port (D$ tags)"),
     ("dvc_clint", "CLINT (1 hart)"),
@@ -162,8 +162,10 @@ fn run(cli: Cli) -> Result<()> {
                 for harts in [1, 2, 4] {
                     dvext_hdl::tools::verilator_lint_with(&files, "dvc_soc", &[format!("NHARTS={harts}")])?;
                 }
+                // And the hart without H and DV-Ext (docs/core.md, "The H extension and DV-Ext").
+                dvext_hdl::tools::verilator_lint_with(&files, "dvc_soc", &["HYP=0".to_string()])?;
                 dvext_hdl::tools::yosys_no_latches(&files, "dvc_soc")?;
-                println!("dvc_soc (core, 1/2/4 harts): verilator -Wall clean, no latches");
+                println!("dvc_soc (core, 1/2/4 harts, and without H): verilator -Wall clean, no latches");
             }
         }
         Cmd::Area { dir, core } => {
@@ -175,10 +177,23 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(list) = core {
                 let files = core_files(&list)?;
                 let files: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+                let mut hart = 0;
                 for (name, what) in CORE_BLOCKS {
                     let cells = dvext_hdl::tools::yosys_cell_count(&files, name)?;
                     println!("{name:<24} {cells:>8}  {what}");
+                    if *name == "dvc_hart" {
+                        hart = cells;
+                    }
                 }
+                // The same hart without H and DV-Ext: what the extension costs (issue 11).
+                let bare = dvext_hdl::tools::yosys_cell_count_with(&files, "dvc_hart", &[("HYP", "0")])?;
+                println!("{:<24} {bare:>8}  one hart without H and DV-Ext (HYP=0)", "dvc_hart HYP=0");
+                println!(
+                    "{:<24} {:>8}  H and DV-Ext in one hart ({:.1}% of the hart)",
+                    "  difference",
+                    hart.saturating_sub(bare),
+                    100.0 * hart.saturating_sub(bare) as f64 / hart.max(1) as f64
+                );
             }
         }
     }

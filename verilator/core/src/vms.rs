@@ -44,3 +44,72 @@ pub fn run_conf(conf: &str, harts: usize, ram: u64, max_steps: u64, lockstep: bo
         Stop::Diverged(d) => bail!("{}\nconsole:\n{console}", d.report),
     }
 }
+
+/// An interactive run of a machine on the RTL: the console captured, input typed when the
+/// console shows what it waits for (as a person at the console would), dvsim in lockstep when
+/// asked. The U-Boot boot test and `dvrtl-uboot-guest` drive their machines with it.
+pub struct Driver {
+    pub session: Session,
+    console: VecSink,
+    input: QueueSource,
+}
+
+/// Instructions between looks at the console.
+const CHUNK: u64 = 2_000_000;
+
+impl Driver {
+    /// The machine `build` describes, reset, its console captured and its input queued.
+    pub fn new(build: &crate::session::Build, lockstep: bool) -> Result<Driver> {
+        let (console, input) = (VecSink::default(), QueueSource::default());
+        let session = Session::new(build, Box::new(console.clone()), Some(Box::new(input.clone())), lockstep)?;
+        Ok(Driver { session, console, input })
+    }
+
+    /// Everything the console printed so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.console.contents()).into_owned()
+    }
+
+    /// Types `text` on the console.
+    pub fn type_text(&self, text: &str) {
+        self.input.push(text.as_bytes());
+    }
+
+    /// Runs at most `n` more steps: `Some` when the machine stopped by itself.
+    fn run_chunk(&mut self, n: u64) -> Result<Option<RunExit>> {
+        let mut limits = Limits { max_steps: Some(self.session.rtl.steps + n), ..Default::default() };
+        let stop = self.session.run(&mut limits, None);
+        self.session.rtl.poll_console();
+        match stop {
+            Stop::Exit(RunExit::InsnLimit) => Ok(None),
+            Stop::Exit(e) => Ok(Some(e)),
+            Stop::Diverged(d) => bail!("{}\nconsole:\n{}", d.report, self.text()),
+        }
+    }
+
+    /// Runs until the console shows `text` after byte `from`, at most `budget` more
+    /// instructions; returns the offset just past it.
+    pub fn run_until(&mut self, text: &str, from: usize, budget: u64) -> Result<usize> {
+        let end = self.session.rtl.steps + budget;
+        while self.session.rtl.steps < end {
+            if let Some(e) = self.run_chunk(CHUNK)? {
+                bail!("the machine stopped ({e:?}) before {text:?} appeared; console:\n{}", self.text());
+            }
+            if let Some(i) = self.text().get(from..).and_then(|s| s.find(text)) {
+                return Ok(from + i + text.len());
+            }
+        }
+        bail!("{text:?} did not appear within {budget} instructions; console:\n{}", self.text())
+    }
+
+    /// Runs until the machine stops by itself, at most `budget` more instructions.
+    pub fn run_to_exit(&mut self, budget: u64) -> Result<RunExit> {
+        let end = self.session.rtl.steps + budget;
+        while self.session.rtl.steps < end {
+            if let Some(e) = self.run_chunk(CHUNK)? {
+                return Ok(e);
+            }
+        }
+        bail!("the machine still runs after {budget} instructions; console:\n{}", self.text())
+    }
+}
