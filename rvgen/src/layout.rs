@@ -7,9 +7,10 @@
 //! | 0x8000_0000 | code: entry, per-hart init, M handler, S handler, epilogue; then (page aligned) the streams |
 //! | 0x8010_0000 | self-modifying-code slots, one page per hart |
 //! | 0x8011_0000 | M trap frames, one page per hart (never mapped for S/U); the done counter |
-//! | 0x8012_0000 | S trap frames, one page per hart |
-//! | 0x8013_0000 | the shared region (AMO, LR/SC of every hart) |
-//! | 0x8014_0000 | page tables |
+//! | 0x8012_0000 | S trap frames, one page per hart; VS trap frames from 0x8012_8000 |
+//! | 0x8013_0000 | the shared region (AMO, LR/SC of every hart); HU trap frames from 0x8013_8000 |
+//! | 0x8014_0000 | page tables (satp, and vsatp when the guests translate) |
+//! | 0x8018_0000 | G-stage tables (hgatp root, hugatp root at 0x8018_4000, then the rest) |
 //! | 0x8020_0000 | data: each hart's window (identity frames) inside a 2 MiB pool of frames that data pages map to; the PMP playground |
 
 use dv_platform::map::{CLINT_BASE, FINISHER_BASE, RAM_BASE};
@@ -22,9 +23,17 @@ pub const M_FRAMES: u64 = 0x8011_0000;
 /// The done counter (a 32-bit AMO target in M-mode).
 pub const DONE: u64 = 0x8011_f000;
 pub const S_FRAMES: u64 = 0x8012_0000;
+/// VS trap frames (the S handler running as a guest's handler), a page per hart.
+pub const VS_FRAMES: u64 = 0x8012_8000;
+/// HU trap frames (U pages), a page per hart.
+pub const HU_FRAMES: u64 = 0x8013_8000;
 pub const SHARED: u64 = 0x8013_0000;
 pub const PT: u64 = 0x8014_0000;
 pub const PT_END: u64 = 0x8018_0000;
+/// G-stage tables: the hgatp root (16 KiB), the hugatp root, then the lower levels.
+pub const GPT: u64 = 0x8018_0000;
+pub const GPT_HU: u64 = 0x8018_4000;
+pub const GPT_END: u64 = 0x8020_0000;
 /// The pool of data frames (2 MiB aligned, so a megapage can alias it); the first pages are the
 /// harts' windows.
 pub const POOL: u64 = 0x8020_0000;
@@ -73,6 +82,14 @@ pub fn m_frame(hart: usize) -> u64 {
 
 pub fn s_frame(hart: usize) -> u64 {
     S_FRAMES + hart as u64 * PAGE
+}
+
+pub fn vs_frame(hart: usize) -> u64 {
+    VS_FRAMES + hart as u64 * PAGE
+}
+
+pub fn hu_frame(hart: usize) -> u64 {
+    HU_FRAMES + hart as u64 * PAGE
 }
 
 pub fn smc_page(hart: usize) -> u64 {

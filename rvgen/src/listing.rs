@@ -3,7 +3,7 @@
 //! labels, and one comment per item naming the hart and the item's position in its stream.
 
 use crate::asm::render;
-use crate::build::pmp_config;
+use crate::build::{pmp_config, vpmp_config};
 use crate::layout::*;
 use crate::program::Program;
 use std::fmt::Write;
@@ -47,8 +47,58 @@ impl Program {
                 let _ = writeln!(out, "# pmp{i}: cfg {cfg:#04x} addr {addr:#x}");
             }
         }
+        if self.cfg.h_ext {
+            let y = &s.hyp;
+            let _ = writeln!(
+                out,
+                "# hyp: guests in the {} world, hgatp {:?}, hugatp {:?}, vsatp {}, G-stage code map {}",
+                if y.dv_world { "DV-Ext (hstatus.HU=1)" } else { "H (hstatus.HU=0)" },
+                y.hgatp,
+                y.hugatp,
+                if s.vs_paged() { "= satp" } else { "Bare" },
+                if y.gmega { "2 MiB" } else { "pages" }
+            );
+            let _ = writeln!(
+                out,
+                "# hyp: hedeleg {:#x}, hideleg {:#x}, sedeleg {:#x}, sideleg {:#x}, hie {:#x}, vsie {:#x}, huie {:#x}, \
+                 hstatus {:#x}, hustatus {:#x}, vsstatus {:#x}, hcounteren {}, hucounteren {}, htimedelta {}, \
+                 hutimedelta {}, vstvec vectored {}, utvec vectored {}, vcpuid {:?}, HU runnable {}",
+                s.hedeleg(),
+                s.hideleg(),
+                s.sedeleg(),
+                s.sideleg(),
+                y.hie & crate::program::VS_BITS,
+                y.vsie & crate::program::VS_BITS >> 1,
+                s.huie(),
+                y.hstatus & (1 << 8 | 1 << 20 | 1 << 21),
+                y.hustatus & (1 | 1 << 20 | 1 << 21),
+                y.vsstatus & (1 << 1 | 1 << 18 | 1 << 19),
+                y.hcounteren & 7,
+                y.hucounteren & 7,
+                y.htimedelta,
+                y.hutimedelta,
+                y.vstvec_vectored,
+                y.utvec_vectored,
+                y.vcpuid,
+                s.hu_runnable()
+            );
+            for (i, (cfg, addr)) in vpmp_config(self).iter().enumerate() {
+                if cfg & 0x18 != 0 {
+                    let _ = writeln!(out, "# vpmp{i}: cfg {cfg:#04x} addr {addr:#x}");
+                }
+            }
+            for &(k, g) in &y.gpages {
+                let _ = writeln!(
+                    out,
+                    "#   G-stage: guest frame {:#x} -> {:#x} flags {:#04x}",
+                    POOL + u64::from(k) * PAGE,
+                    POOL + u64::from(g.frame) % POOL_FRAMES * PAGE,
+                    g.flags
+                );
+            }
+        }
         for h in 0..self.cfg.harts {
-            let start = s.harts.get(h).map(|x| s.allowed(x.start));
+            let start = s.harts.get(h).map(|x| s.allowed_h(x.start, self.cfg.h_ext));
             let _ = writeln!(
                 out,
                 "# hart {h}: starts in {start:?}, window {:#x}, s0 {:#x}, sp {:#x}",

@@ -13,9 +13,10 @@ use crate::asm::{AmoOp, BranchOp, CsrOp, ImmOp, LoadOp, Reg, RegOp, StoreOp};
 use crate::setup::Setup;
 use serde::{Deserialize, Serialize};
 
-/// What to generate. `h_ext` is the extension point for the H extension and DV-Ext (hypervisor
-/// CSRs, HLV/HSV, HFENCE, `huret`, two-stage translation): the first RTL core has no H, so it
-/// must stay `false`; [`crate::strategy`] and [`Program::assemble`] refuse `true`.
+/// What to generate. `h_ext` switches on the H extension and DV-Ext (priv spec ch. 8,
+/// docs/spec/dvext.md): guests in VS/VU, the VM plane in HU, G-stage tables, vPMP, hypervisor
+/// and DV-Ext CSRs, HLV/HSV/HULV/HUSV, HFENCE/HUFENCE, `huret`, the vtimer and vIPIs. It
+/// defaults on; regression files written before it existed say `false` and replay unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     /// Harts, 1..=4: one stream each.
@@ -27,13 +28,13 @@ pub struct Config {
     /// PMP entries the core implements (1..=16); the last one always grants S/U everything.
     pub pmp_entries: usize,
     pub features: Features,
-    /// Reserved: generate H-extension / DV-Ext code. Not implemented (must be `false`).
+    /// Generate H-extension / DV-Ext code (see above; docs/rvgen.md "Hypervisor").
     pub h_ext: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { harts: 1, max_items: 80, max_depth: 2, pmp_entries: 16, features: Features::default(), h_ext: false }
+        Config { harts: 1, max_items: 80, max_depth: 2, pmp_entries: 16, features: Features::default(), h_ext: true }
     }
 }
 
@@ -132,21 +133,45 @@ impl Src {
     }
 }
 
-/// Privilege levels as the M handler's switch service and the setup name them (MPP encoding).
+/// Privilege levels (modes) as the M handler's switch service and the setup name them. `S` is
+/// HS when the H extension is on; `HU` is U with hstatus.HU = 1 (dvext.md §1), `VS`/`VU` the
+/// guest modes (V = 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PrivLevel {
     U,
     S,
     M,
+    HU,
+    VS,
+    VU,
 }
 
 impl PrivLevel {
+    /// The MPP encoding of the mode's privilege.
     pub fn mpp(self) -> u64 {
         match self {
-            PrivLevel::U => 0,
-            PrivLevel::S => 1,
+            PrivLevel::U | PrivLevel::HU | PrivLevel::VU => 0,
+            PrivLevel::S | PrivLevel::VS => 1,
             PrivLevel::M => 3,
         }
+    }
+
+    /// V = 1.
+    pub fn virt(self) -> bool {
+        matches!(self, PrivLevel::VS | PrivLevel::VU)
+    }
+
+    /// The privilege service's argument (`svc::PRIV`): MPP in bits 1:0, MPV in bit 2, the
+    /// hstatus.HU to set in bit 3. HU needs HU = 1 and plain U HU = 0 (dvext.md §1); guests run in
+    /// the DV-Ext world when `dv_world` (hstatus.HU = 1 selects hugatp, hustatus, ...), and
+    /// M/HS keep it too, so an HLV issued there sees a consistent hstatus.
+    pub fn svc_arg(self, dv_world: bool) -> u64 {
+        let hu = match self {
+            PrivLevel::U => false,
+            PrivLevel::HU => true,
+            _ => dv_world,
+        };
+        self.mpp() | (self.virt() as u64) << 2 | (hu as u64) << 3
     }
 }
 
@@ -294,6 +319,69 @@ pub enum Item {
         tmp2: Dst,
         insn: SmcInsn,
     },
+    /// H extension / DV-Ext items (`Config::h_ext`).
+    Hyp(HItem),
+}
+
+/// Hypervisor and DV-Ext items. Each is legal in some modes and traps (illegal instruction or
+/// virtual instruction, dvext.md §2 access classes, §4) in the others; the handlers skip those
+/// traps, so an item may run in any mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HItem {
+    /// A read of a hypervisor, VS or DV-Ext CSR.
+    Read { csr: HReadCsr, op: CsrOp, rd: Dst },
+    /// A write masked to what keeps the program's invariants ([`HWriteCsr::mask`]).
+    Write { csr: HWriteCsr, op: CsrOp, rd: Dst, value: u64 },
+    /// HLV/HLVX (or HULV/HULVX with `hu`) at s0 + `off` (the hart's window as a guest sees it).
+    Load { op: HlvOp, hu: bool, rd: Dst, tmp: Dst, off: i16 },
+    /// HSV (or HUSV) of `width` (0 b .. 3 d) at s0 + `off`.
+    Store { width: u8, hu: bool, rs2: Src, tmp: Dst, off: i16 },
+    /// HFENCE.{V,G}VMA or, with `hu`, HUFENCE.{V,G}VMA.
+    Fence { gvma: bool, hu: bool, rs1: Src, rs2: Src },
+    /// uepc = the next instruction, hustatus.UPV/UPVP for `target`, `huret`: in HU a switch to
+    /// VS, VU or HU without M (dvext.md §4); elsewhere each step traps and is skipped.
+    Huret { target: PrivLevel, tmp: Dst },
+    /// Arms the vtimer through the M handler (`svc::VTIMER`): vtimecmp = guest time + `delta`,
+    /// vtimectl = EN | IRQ (`irq` 0: 16 UVTI, 1: 6 VSTIP, 2: 4 UTIP; dvext.md §6.1).
+    VTimer { delta: u16, irq: u8 },
+    /// Rings (or, with `clear`, withdraws) the vIPI doorbell of `hart`'s vCPU: csrrs/csrrc on
+    /// vipiN (dvext.md §6.2).
+    Vipi { hart: u8, clear: bool, tmp: Dst },
+    /// Reprograms vPMP entry `entry` (0..=6; the last one grants everything) inside the pool.
+    Vpmp { entry: u8, e: crate::setup::PmpEntry, tmp: Dst },
+}
+
+/// HLV/HLVX widths (H spec 8.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HlvOp {
+    B,
+    Bu,
+    H,
+    Hu,
+    W,
+    Wu,
+    D,
+    XHu,
+    XWu,
+}
+
+impl HlvOp {
+    pub const ALL: &'static [HlvOp] =
+        &[HlvOp::B, HlvOp::Bu, HlvOp::H, HlvOp::Hu, HlvOp::W, HlvOp::Wu, HlvOp::D, HlvOp::XHu, HlvOp::XWu];
+    /// funct7 (without the DV-Ext bit 6) and rs2.
+    pub fn encoding(self) -> (u8, u8) {
+        match self {
+            HlvOp::B => (0x30, 0),
+            HlvOp::Bu => (0x30, 1),
+            HlvOp::H => (0x32, 0),
+            HlvOp::Hu => (0x32, 1),
+            HlvOp::XHu => (0x32, 3),
+            HlvOp::W => (0x34, 0),
+            HlvOp::Wu => (0x34, 1),
+            HlvOp::XWu => (0x34, 3),
+            HlvOp::D => (0x36, 0),
+        }
+    }
 }
 
 /// Compressed instructions that only write scratch registers or the data window.
@@ -517,6 +605,14 @@ csr_list! {
 /// on loads and stores, load/store page faults. Fetch faults never happen by construction, so
 /// they fail the run.
 pub const SKIPPABLE: u64 = 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 13 | 1 << 15;
+/// With the H extension also load/store guest-page faults (21, 23) and virtual instruction (22)
+/// (H spec 8.6.1); instruction guest-page faults (20) never happen (code is mapped X in every
+/// stage), like the other fetch faults.
+pub const SKIPPABLE_H: u64 = SKIPPABLE | 1 << 21 | 1 << 22 | 1 << 23;
+/// The VS interrupt bits of mip/hvip/hie: VSSIP, VSTIP, VSEIP (H spec 8.2.4).
+pub const VS_BITS: u64 = 1 << 2 | 1 << 6 | 1 << 10;
+/// DV-Ext's U-level interrupts (dvext.md §3): USI, UTI, UEI, UVTI (the sideleg mask).
+pub const U_BITS: u64 = 1 | 1 << 4 | 1 << 8 | 1 << 16;
 /// S-level interrupt bits software may set in mip: SSIP, STIP, SEIP.
 pub const SIP_BITS: u64 = 1 << 1 | 1 << 5 | 1 << 9;
 
@@ -531,6 +627,66 @@ impl WriteCsr {
             WriteCsr::Mideleg | WriteCsr::Sie | WriteCsr::Mip => SIP_BITS,
             WriteCsr::Mie => SIP_BITS | 1 << 3 | 1 << 7,
             WriteCsr::Sip => 1 << 1,
+        }
+    }
+}
+
+csr_list! {
+    /// Hypervisor, VS and DV-Ext CSRs read by [`HItem::Read`] (H spec 8.2, dvext.md §2), plus
+    /// DV-Ext's unimplemented numbers (huedeleg, huideleg, ustatus, uie, uip: always illegal).
+    HReadCsr {
+        Hstatus = 0x600, Hedeleg = 0x602, Hideleg = 0x603, Hie = 0x604, Htimedelta = 0x605,
+        Hcounteren = 0x606, Hgeie = 0x607, Htval = 0x643, Hip = 0x644, Hvip = 0x645, Htinst = 0x64a,
+        Hgatp = 0x680, Hgeip = 0xe12, Mtval2 = 0x34b, Mtinst = 0x34a, Vsstatus = 0x200, Vsie = 0x204,
+        Vstvec = 0x205, Vsscratch = 0x240, Vsepc = 0x241, Vscause = 0x242, Vstval = 0x243, Vsip = 0x244,
+        Vsatp = 0x280, Utvec = 0x005, Uscratch = 0x040, Uepc = 0x041, Ucause = 0x042, Utval = 0x043,
+        Sedeleg = 0x102, Sideleg = 0x103, Huvsstatus = 0x400, Vtimecmp = 0x401, Vtimectl = 0x402,
+        Huvsie = 0x404, Huvstvec = 0x405, Huvsscratch = 0x440, Huvsepc = 0x441, Huvscause = 0x442,
+        Huvstval = 0x443, Huvsip = 0x444, Huvsatp = 0x480, Vcpuid = 0x482, Vipi0 = 0x483,
+        Vipi1 = 0x484, Vipi2 = 0x485, Vipi3 = 0x486, Hustatus = 0x800, Huie = 0x804,
+        Hutimedelta = 0x805, Hucounteren = 0x806, Hutval = 0x843, Huip = 0x844, Huvip = 0x845,
+        Hutinst = 0x84a, Hugatp = 0x880, Hvpmpcfg0 = 0x6c0, Hvpmpaddr0 = 0x6c8, Hvpmpaddr7 = 0x6cf,
+        Huedeleg = 0x802, Huideleg = 0x803, Ustatus = 0x000, Uie = 0x004, Uip = 0x044,
+    }
+}
+
+csr_list! {
+    /// Hypervisor, VS and DV-Ext CSRs written by [`HItem::Write`].
+    HWriteCsr {
+        Hstatus = 0x600, Hedeleg = 0x602, Hideleg = 0x603, Hie = 0x604, Htimedelta = 0x605,
+        Hcounteren = 0x606, Htval = 0x643, Hvip = 0x645, Htinst = 0x64a, Mtval2 = 0x34b,
+        Mtinst = 0x34a, Vsstatus = 0x200, Vsie = 0x204, Vsepc = 0x241, Vscause = 0x242,
+        Vstval = 0x243, Vsip = 0x244, Uepc = 0x041, Ucause = 0x042, Utval = 0x043,
+        Huvsstatus = 0x400, Vtimecmp = 0x401, Vtimectl = 0x402, Huvsie = 0x404, Huvsepc = 0x441,
+        Huvscause = 0x442, Huvstval = 0x443, Huvsip = 0x444, Vcpuid = 0x482, Vipi0 = 0x483,
+        Vipi1 = 0x484, Vipi2 = 0x485, Vipi3 = 0x486, Hustatus = 0x800, Huie = 0x804,
+        Hutimedelta = 0x805, Hucounteren = 0x806, Hutval = 0x843, Huip = 0x844, Huvip = 0x845,
+        Hutinst = 0x84a,
+    }
+}
+
+impl HWriteCsr {
+    /// The bits a write may change without breaking an invariant: hedeleg/hideleg only what
+    /// the VS handler handles; hstatus only SPVP/VTVM/VTW (never VTSR: the VS handler returns
+    /// with SRET; never HU, which the privilege service owns); hustatus UIE/UPV/UPVP/VTVM/VTW;
+    /// interrupt enables and pendings only VS bits or (huie, huip) U bits, which
+    /// [`crate::stream`] further intersects with the setup's sideleg (an enabled U-level
+    /// interrupt that sideleg does not give to HU would go to HS, whose handler does not
+    /// expect it). The trap-value registers, vtimer, vIPI words and vcpuid take anything.
+    pub fn mask(self) -> u64 {
+        use HWriteCsr::*;
+        match self {
+            Hstatus => 1 << 8 | 1 << 20 | 1 << 21,
+            Hustatus => 1 | 1 << 7 | 1 << 8 | 1 << 20 | 1 << 21,
+            Hedeleg => SKIPPABLE,
+            Hideleg | Hie | Hvip | Huvip => VS_BITS,
+            Vsie | Huvsie | Vsip | Huvsip => VS_BITS >> 1,
+            Vsstatus | Huvsstatus => 1 << 1 | 1 << 18 | 1 << 19,
+            Hcounteren | Hucounteren => 7,
+            Huie => U_BITS,
+            Huip => 1 | 1 << 4 | 1 << 8,
+            Vcpuid => 0xff,
+            _ => u64::MAX,
         }
     }
 }

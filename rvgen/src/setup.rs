@@ -3,7 +3,7 @@
 //! PMP, trap delegation, interrupt enables, mstatus bits, counter enables, trap-vector modes and
 //! the registers' initial values.
 
-use crate::program::{PrivLevel, SIP_BITS, SKIPPABLE};
+use crate::program::{PrivLevel, SIP_BITS, SKIPPABLE, SKIPPABLE_H, U_BITS, VS_BITS};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +34,78 @@ pub struct Setup {
     pub harts: Vec<HartSetup>,
     /// Seeds the data frames' initial contents.
     pub data_seed: u64,
+    /// The hypervisor state (`Config::h_ext`; ignored without it).
+    #[serde(default)]
+    pub hyp: HypSetup,
+}
+
+/// G-stage translation modes (hgatp/hugatp MODE, H spec 8.5.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GPaging {
+    #[default]
+    Bare,
+    Sv39x4,
+    Sv48x4,
+}
+
+impl GPaging {
+    pub fn levels(self) -> u32 {
+        match self {
+            GPaging::Bare => 0,
+            GPaging::Sv39x4 => 3,
+            GPaging::Sv48x4 => 4,
+        }
+    }
+    pub fn mode(self) -> u64 {
+        match self {
+            GPaging::Bare => 0,
+            GPaging::Sv39x4 => 8,
+            GPaging::Sv48x4 => 9,
+        }
+    }
+}
+
+/// The hypervisor side of the machine (H spec ch. 8, dvext.md): which world guests run in, the
+/// G-stage tables of both worlds, vPMP, delegation at every level, the VS and HU handlers'
+/// vectors, and the initial interrupt, counter and timer state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HypSetup {
+    /// hstatus.HU for guests: the DV-Ext world (hugatp, hustatus, vPMP; traps may go to HU)
+    /// or the kernel-resident hypervisor's (hgatp, hstatus).
+    pub dv_world: bool,
+    pub hgatp: GPaging,
+    pub hugatp: GPaging,
+    /// vsatp = satp (the same identity tables, read through the G-stage) instead of Bare.
+    pub vs_paging: bool,
+    /// G-stage leaves for some of the pool's first 64 frames: (guest-physical frame, host frame
+    /// and flags; U must be set for a usable leaf). Sparse, so that it shrinks in few steps;
+    /// the first entry for a frame wins, frames without one map their identity frame.
+    pub gpages: Vec<(u8, DataPage)>,
+    /// The G-stage maps everything below the pool with one 2 MiB leaf (else per-region pages).
+    pub gmega: bool,
+    /// vPMP entries inside the pool, before the grant-all entry 7 (dvext.md §5.3).
+    pub vpmp: Vec<PmpEntry>,
+    pub hedeleg: u64,
+    pub hideleg: u64,
+    pub sedeleg: u64,
+    pub sideleg: u64,
+    pub hie: u64,
+    pub vsie: u64,
+    pub huie: u64,
+    /// hstatus bits VTVM/VTW (20, 21) and SPVP (8); hustatus UIE (0), VTVM, VTW.
+    pub hstatus: u64,
+    pub hustatus: u64,
+    /// vsstatus SIE/SUM/MXR.
+    pub vsstatus: u64,
+    pub hcounteren: u8,
+    pub hucounteren: u8,
+    pub htimedelta: u64,
+    pub hutimedelta: u64,
+    pub vstvec_vectored: bool,
+    pub utvec_vectored: bool,
+    /// vcpuid per hart (0 = none; dvext.md §6.2).
+    pub vcpuid: Vec<u8>,
 }
 
 impl Default for Setup {
@@ -56,6 +128,7 @@ impl Default for Setup {
             stvec_vectored: false,
             harts: Vec::new(),
             data_seed: 0,
+            hyp: HypSetup::default(),
         }
     }
 }
@@ -169,13 +242,71 @@ pub struct HartSetup {
 
 impl Setup {
     /// The privilege the body actually runs in for a requested one: any with Bare; under paging
-    /// M or the one the body's pages are made for.
-    pub fn allowed(&self, p: PrivLevel) -> PrivLevel {
-        match (self.paging, p) {
-            (Paging::Bare, p) | (_, p @ PrivLevel::M) => p,
-            _ if self.user_pages => PrivLevel::U,
-            _ => PrivLevel::S,
+    /// M or the one the body's pages are made for. HU is U-mode, so it needs U pages too;
+    /// guests fetch through vsatp, which is either Bare (any guest mode) or the same tables
+    /// (VU with U pages, VS without). Without `h` (no H extension) only M/S/U exist: the
+    /// hypervisor modes fall back to M.
+    pub fn allowed_h(&self, p: PrivLevel, h: bool) -> PrivLevel {
+        use PrivLevel::*;
+        match p {
+            HU | VS | VU if !h => M,
+            VS | VU if !self.vs_paged() => p,
+            VS | VU if self.user_pages => VU,
+            VS | VU => VS,
+            HU if self.hu_runnable() => HU,
+            HU => S,
+            p => match (self.paging, p) {
+                (Paging::Bare, p) | (_, p @ M) => p,
+                _ if self.user_pages => U,
+                _ => S,
+            },
         }
+    }
+
+    /// [`Setup::allowed_h`] without the H extension (M, S, U).
+    pub fn allowed(&self, p: PrivLevel) -> PrivLevel {
+        self.allowed_h(p, false)
+    }
+
+    /// vsatp uses the page tables (else Bare).
+    pub fn vs_paged(&self) -> bool {
+        self.hyp.vs_paging && self.paging != Paging::Bare
+    }
+
+    /// U-mode can execute the HU handler: the body's pages (and the HU handler's page) are U
+    /// pages, or there is no translation. When not, nothing is routed to HU.
+    pub fn hu_runnable(&self) -> bool {
+        self.paging == Paging::Bare || self.user_pages
+    }
+
+    pub fn hedeleg(&self) -> u64 {
+        self.hyp.hedeleg & SKIPPABLE
+    }
+
+    pub fn hideleg(&self) -> u64 {
+        self.hyp.hideleg & VS_BITS
+    }
+
+    /// sedeleg: what the HU handler skips, and nothing when HU cannot run.
+    pub fn sedeleg(&self) -> u64 {
+        if self.hu_runnable() {
+            self.hyp.sedeleg & SKIPPABLE_H
+        } else {
+            0
+        }
+    }
+
+    pub fn sideleg(&self) -> u64 {
+        if self.hu_runnable() {
+            self.hyp.sideleg & U_BITS
+        } else {
+            0
+        }
+    }
+
+    /// huie: only interrupts sideleg gives to HU (dvext.md §3: the others would go to HS).
+    pub fn huie(&self) -> u64 {
+        self.hyp.huie & self.sideleg()
     }
 
     /// The code map in effect: superpages only for S bodies.
@@ -188,7 +319,7 @@ impl Setup {
     }
 
     pub fn medeleg(&self) -> u64 {
-        self.medeleg & SKIPPABLE
+        self.medeleg & SKIPPABLE_H
     }
 
     pub fn mideleg(&self) -> u64 {

@@ -115,7 +115,11 @@ fn amo_at() -> S<AmoAt> {
     (page, 0u8..8, misalign).prop_map(|(page, slot, misalign)| AmoAt { page, slot, misalign }).boxed()
 }
 
-fn csr_item(f: &Features) -> S<CsrItem> {
+const BASE_LEVELS: [PrivLevel; 3] = [PrivLevel::U, PrivLevel::S, PrivLevel::M];
+const ALL_LEVELS: [PrivLevel; 6] =
+    [PrivLevel::U, PrivLevel::S, PrivLevel::M, PrivLevel::HU, PrivLevel::VS, PrivLevel::VU];
+
+fn csr_item(f: &Features, h: bool) -> S<CsrItem> {
     // misa and mideleg show dvsim's H and DV-Ext bits (Features::h_visible).
     let reads: Vec<ReadCsr> = ReadCsr::ALL
         .iter()
@@ -173,7 +177,7 @@ fn csr_item(f: &Features) -> S<CsrItem> {
         v.push((
             1,
             (
-                select(&[PrivLevel::U, PrivLevel::S, PrivLevel::M][..]),
+                select(if h { &ALL_LEVELS[..] } else { &BASE_LEVELS[..] }),
                 dst(),
                 any::<bool>(),
                 any::<bool>(),
@@ -282,7 +286,7 @@ fn leaf(cfg: &Config) -> S<Item> {
                 })
                 .boxed(),
         ),
-        (on(f.csr, 6), csr_item(f).prop_map(Item::Csr).boxed()),
+        (on(f.csr, 6), csr_item(f, cfg.h_ext).prop_map(Item::Csr).boxed()),
         (on(f.exceptions, 1), Just(Item::Ecall).boxed()),
         (on(f.exceptions, 1), any::<bool>().prop_map(|compressed| Item::Ebreak { compressed }).boxed()),
         (on(f.exceptions, 2), illegal_word().prop_map(|word| Item::Illegal { word }).boxed()),
@@ -299,9 +303,12 @@ fn leaf(cfg: &Config) -> S<Item> {
         (on(f.interrupts, 2), (0..harts).prop_map(|hart| Item::SoftIrq { hart }).boxed()),
         (on(f.interrupts, 2), (1u8..8).prop_map(|bits| Item::SetSip { bits }).boxed()),
         (
-            on(f.privilege, 3),
-            select(&[PrivLevel::U, PrivLevel::S, PrivLevel::M][..]).prop_map(|target| Item::Priv { target }).boxed(),
+            on(f.privilege, if cfg.h_ext { 5 } else { 3 }),
+            select(if cfg.h_ext { &ALL_LEVELS[..] } else { &BASE_LEVELS[..] })
+                .prop_map(|target| Item::Priv { target })
+                .boxed(),
         ),
+        (if cfg.h_ext { 10 } else { 0 }, hyp_item(cfg).prop_map(Item::Hyp).boxed()),
         (
             on(f.smc, 1),
             (0u8..SMC_SLOT_COUNT, dst(), dst(), smc_insn(cfg))
@@ -313,6 +320,31 @@ fn leaf(cfg: &Config) -> S<Item> {
 }
 
 const SMC_SLOT_COUNT: u8 = crate::layout::SMC_SLOTS as u8;
+
+/// Hypervisor and DV-Ext items (`Config::h_ext`): CSR reads and writes weigh most, then
+/// HLV/HSV, `huret`, fences, the vtimer, vIPIs and vPMP reprogramming.
+fn hyp_item(cfg: &Config) -> S<HItem> {
+    let harts = cfg.harts.max(1) as u8;
+    let read_ops = &[CsrOp::Rs, CsrOp::Rc, CsrOp::Rsi, CsrOp::Rci][..];
+    let off = prop_oneof![6 => (-256i16..256).prop_map(|k| k * 8), 1 => -2048i16..2048];
+    prop_oneof![
+        5 => (select(HReadCsr::ALL), select(read_ops), dst()).prop_map(|(csr, op, rd)| HItem::Read { csr, op, rd }),
+        5 => (select(HWriteCsr::ALL), select(CsrOp::ALL), dst(), special())
+            .prop_map(|(csr, op, rd, value)| HItem::Write { csr, op, rd, value }),
+        3 => (select(HlvOp::ALL), any::<bool>(), dst(), dst(), off.clone())
+            .prop_map(|(op, hu, rd, tmp, off)| HItem::Load { op, hu, rd, tmp, off }),
+        2 => (0u8..4, any::<bool>(), src(), dst(), off)
+            .prop_map(|(width, hu, rs2, tmp, off)| HItem::Store { width, hu, rs2, tmp, off }),
+        1 => (any::<bool>(), any::<bool>(), src(), src()).prop_map(|(gvma, hu, rs1, rs2)| HItem::Fence { gvma, hu, rs1, rs2 }),
+        2 => (select(&[PrivLevel::VS, PrivLevel::VU, PrivLevel::HU][..]), dst())
+            .prop_map(|(target, tmp)| HItem::Huret { target, tmp }),
+        2 => (prop_oneof![3 => 0u16..4, 1 => 0u16..64], 0u8..3).prop_map(|(delta, irq)| HItem::VTimer { delta, irq }),
+        2 => (0..harts, prop_oneof![3 => Just(false), 1 => Just(true)], dst())
+            .prop_map(|(hart, clear, tmp)| HItem::Vipi { hart, clear, tmp }),
+        1 => (0u8..7, pmp_entry(), dst()).prop_map(|(entry, e, tmp)| HItem::Vpmp { entry, e, tmp }),
+    ]
+    .boxed()
+}
 
 /// Items nested up to `cfg.max_depth` levels.
 pub fn item(cfg: &Config) -> S<Item> {
@@ -356,8 +388,84 @@ pub fn item(cfg: &Config) -> S<Item> {
     s
 }
 
-fn priv_level() -> S<PrivLevel> {
-    select(&[PrivLevel::M, PrivLevel::S, PrivLevel::U][..]).boxed()
+fn priv_level(h: bool) -> S<PrivLevel> {
+    if h {
+        select(&[PrivLevel::M, PrivLevel::S, PrivLevel::U, PrivLevel::HU, PrivLevel::VS, PrivLevel::VU][..]).boxed()
+    } else {
+        select(&[PrivLevel::M, PrivLevel::S, PrivLevel::U][..]).boxed()
+    }
+}
+
+fn gpaging() -> S<GPaging> {
+    select(&[GPaging::Bare, GPaging::Sv39x4, GPaging::Sv48x4][..]).boxed()
+}
+
+/// G-stage leaves of the pool's first frames: mostly good ones (U is required), sometimes
+/// random flags (guest-page faults on access, dvext.md §5.2).
+fn gpage() -> S<DataPage> {
+    const GOOD: u8 = pte::V | pte::R | pte::W | pte::X | pte::U | pte::A | pte::D;
+    prop_oneof![
+        3 => (0u16..64).prop_map(|frame| DataPage { frame, flags: GOOD }),
+        2 => (0u16..64, any::<u8>()).prop_map(|(frame, f)| DataPage { frame, flags: f | pte::V | pte::U }),
+        1 => (0u16..64, any::<u8>()).prop_map(|(frame, flags)| DataPage { frame, flags }),
+    ]
+    .boxed()
+}
+
+/// A mask that is usually all ones: the interrupt enables and delegations whose every bit must
+/// be on at once for a VS or HU interrupt to be taken.
+fn mostly_all() -> S<u32> {
+    prop_oneof![1 => any::<u32>(), 2 => Just(u32::MAX)].boxed()
+}
+
+/// The hypervisor setup: mostly the DV-Ext world, delegation bits at random (what each level's
+/// handler skips), small time deltas, vcpuids among few values so vIPIs meet.
+fn hyp_setup(cfg: &Config) -> S<HypSetup> {
+    let harts = cfg.harts;
+    let counteren = prop_oneof![3 => Just(7u8), 1 => 0u8..8];
+    (
+        (prop_oneof![3 => Just(true), 1 => Just(false)], gpaging(), gpaging(), any::<bool>(), any::<bool>()),
+        // Guest frames mostly where harts 0 and 1 have their windows' identity pages.
+        (vec((prop_oneof![0u8..8, 16u8..24, 0u8..64], gpage()), 0..16), vec(pmp_entry(), 0..7)),
+        (any::<u32>(), mostly_all(), any::<u32>(), mostly_all(), mostly_all(), mostly_all(), mostly_all()),
+        (any::<u32>(), any::<u32>(), mostly_all(), counteren.clone(), counteren),
+        (0u64..1000, 0u64..1000, any::<bool>(), any::<bool>(), vec(0u8..4, harts)),
+    )
+        .prop_map(
+            |(
+                (dv_world, hgatp, hugatp, vs_paging, gmega),
+                (gpages, vpmp),
+                (hedeleg, hideleg, sedeleg, sideleg, hie, vsie, huie),
+                (hstatus, hustatus, vsstatus, hcounteren, hucounteren),
+                (htimedelta, hutimedelta, vstvec_vectored, utvec_vectored, vcpuid),
+            )| HypSetup {
+                dv_world,
+                hgatp,
+                hugatp,
+                vs_paging,
+                gpages,
+                gmega,
+                vpmp,
+                hedeleg: u64::from(hedeleg),
+                hideleg: u64::from(hideleg),
+                sedeleg: u64::from(sedeleg),
+                sideleg: u64::from(sideleg),
+                hie: u64::from(hie),
+                vsie: u64::from(vsie),
+                huie: u64::from(huie),
+                hstatus: u64::from(hstatus),
+                hustatus: u64::from(hustatus),
+                vsstatus: u64::from(vsstatus),
+                hcounteren,
+                hucounteren,
+                htimedelta,
+                hutimedelta,
+                vstvec_vectored,
+                utvec_vectored,
+                vcpuid,
+            },
+        )
+        .boxed()
 }
 
 fn data_page() -> S<DataPage> {
@@ -385,7 +493,7 @@ pub fn setup(cfg: &Config) -> S<Setup> {
         Just(Paging::Bare).boxed()
     };
     let pmp = if f.pmp { vec(pmp_entry(), 0..cfg.pmp_entries.clamp(1, 7)).boxed() } else { Just(vec![]).boxed() };
-    let start = if f.privilege { priv_level() } else { Just(PrivLevel::M).boxed() };
+    let start = if f.privilege { priv_level(cfg.h_ext) } else { Just(PrivLevel::M).boxed() };
     let hart = (start, vec(special(), SCRATCH.len())).prop_map(|(start, regs)| HartSetup { start, regs });
     let alias = prop_oneof![
         Just(AliasMap::None),
@@ -405,8 +513,20 @@ pub fn setup(cfg: &Config) -> S<Setup> {
             alias,
         ),
         (vec(data_page(), 0..=harts * 8), pmp),
-        (any::<u16>(), any::<u16>(), any::<u16>(), status, counteren.clone(), counteren),
+        (
+            if cfg.h_ext {
+                any::<u32>().prop_map(|v| v & 0xff_ffff).boxed()
+            } else {
+                any::<u16>().prop_map(u32::from).boxed()
+            },
+            any::<u16>(),
+            any::<u16>(),
+            status,
+            counteren.clone(),
+            counteren,
+        ),
         (any::<bool>(), any::<bool>(), vec(hart, harts), any::<u64>()),
+        if cfg.h_ext { hyp_setup(cfg) } else { Just(HypSetup::default()).boxed() },
     )
         .prop_map(
             |(
@@ -414,6 +534,7 @@ pub fn setup(cfg: &Config) -> S<Setup> {
                 (data_pages, pmp),
                 (medeleg, mideleg, mie, status, mcounteren, scounteren),
                 (mtvec_vectored, stvec_vectored, harts, data_seed),
+                hyp,
             )| Setup {
                 paging,
                 user_pages,
@@ -432,6 +553,7 @@ pub fn setup(cfg: &Config) -> S<Setup> {
                 stvec_vectored,
                 harts,
                 data_seed,
+                hyp,
             },
         )
         .boxed()
@@ -439,7 +561,6 @@ pub fn setup(cfg: &Config) -> S<Setup> {
 
 /// Programs for `cfg`: a setup and one stream of up to `cfg.max_items` items per hart.
 pub fn strategy(cfg: &Config) -> impl Strategy<Value = Program> {
-    assert!(!cfg.h_ext, "the H extension / DV-Ext (Config::h_ext) is a future extension: not implemented");
     assert!((1..=4).contains(&cfg.harts), "harts must be 1..=4");
     let c = cfg.clone();
     (setup(cfg), vec(vec(item(cfg), 0..=cfg.max_items), cfg.harts)).prop_map(move |(setup, streams)| Program {

@@ -13,6 +13,7 @@ use crate::setup::Setup;
 /// Loop counters by nesting depth; deeper loops run their body once.
 const COUNTERS: [Reg; 2] = [Reg(26), Reg(27)];
 const MPRV: u64 = 1 << 17;
+const MPV: u64 = 1 << 39;
 
 pub struct Stream<'a> {
     pub hart: usize,
@@ -22,14 +23,16 @@ pub struct Stream<'a> {
     pub code: u64,
     /// RVC allowed (`Features::compressed`): without it every item uses 32-bit encodings.
     pub rvc: bool,
+    /// The H extension and DV-Ext are on (`Config::h_ext`).
+    pub h: bool,
     loop_depth: usize,
     in_call: bool,
     serial: usize,
 }
 
 impl<'a> Stream<'a> {
-    pub fn new(hart: usize, harts: usize, setup: &'a Setup, code: u64, rvc: bool) -> Self {
-        Stream { hart, harts, setup, code, rvc, loop_depth: 0, in_call: false, serial: 0 }
+    pub fn new(hart: usize, harts: usize, setup: &'a Setup, code: u64, rvc: bool, h: bool) -> Self {
+        Stream { hart, harts, setup, code, rvc, h, loop_depth: 0, in_call: false, serial: 0 }
     }
 
     /// A jump to `l` through `tmp` (C.JR/C.JALR with RVC, else JALR).
@@ -249,7 +252,13 @@ impl<'a> Stream<'a> {
                     .sum();
                 self.ecall(a, svc::SET_SIP, mask)
             }
-            Item::Priv { target } => self.ecall(a, svc::PRIV, self.setup.allowed(target).mpp()),
+            Item::Priv { target } => {
+                let t = self.setup.allowed_h(target, self.h);
+                let arg = if self.h { t.svc_arg(self.setup.hyp.dv_world) } else { t.mpp() };
+                self.ecall(a, svc::PRIV, arg)
+            }
+            Item::Hyp(hi) if self.h => self.hyp(a, hi),
+            Item::Hyp(_) => {}
             Item::Smc { slot, tmp, tmp2, insn } => {
                 let (t, mut t2) = (tmp.reg(), tmp2.reg());
                 if t == t2 {
@@ -308,9 +317,11 @@ impl<'a> Stream<'a> {
             }
             CsrItem::Mprv { mpp, tmp, store, wide, reg, off } => {
                 let t = tmp.reg();
+                // With H, MPV = 1 makes M's access translate as the guest's (dvext.md §5.1).
+                let mpv = if self.h && mpp.virt() { MPV } else { 0 };
                 a.li(t, 3 << 11);
                 csr(a, CsrOp::Rc, Reg::ZERO, 0x300, t.0);
-                a.li(t, MPRV | mpp.mpp() << 11);
+                a.li(t, MPRV | mpv | mpp.mpp() << 11);
                 csr(a, CsrOp::Rs, Reg::ZERO, 0x300, t.0);
                 let off = i32::from(off).clamp(-2048, 2047);
                 if store {
@@ -320,7 +331,7 @@ impl<'a> Stream<'a> {
                     let op = if wide { LoadOp::Ld } else { LoadOp::Lw };
                     a.i(Insn::Load { op, rd: reg.reg(), rs1: Reg::S0, off });
                 }
-                a.li(t, MPRV);
+                a.li(t, MPRV | mpv);
                 csr(a, CsrOp::Rc, Reg::ZERO, 0x300, t.0);
             }
             CsrItem::Unimplemented { idx, op, rd, src } => {
@@ -331,6 +342,95 @@ impl<'a> Stream<'a> {
                 let n = READ_ONLY_CSRS[idx as usize % READ_ONLY_CSRS.len()];
                 // A write: csrrs/csrrc only write with a nonzero source.
                 csr(a, op, rd.reg(), n, (src & 31).max(1));
+            }
+        }
+    }
+}
+
+impl Stream<'_> {
+    /// Hypervisor and DV-Ext items (program.rs `HItem`): every step is legal in some modes and
+    /// traps (skipped) in the others.
+    fn hyp(&mut self, a: &mut Asm, it: HItem) {
+        let csr = |a: &mut Asm, op: CsrOp, rd: Reg, n: u16, src: u8| a.i(Insn::Csr { op, rd, csr: n, src });
+        let y = &self.setup.hyp;
+        match it {
+            HItem::Read { csr: n, op, rd } => {
+                let op = if matches!(op, CsrOp::Rs | CsrOp::Rsi | CsrOp::Rc | CsrOp::Rci) { op } else { CsrOp::Rs };
+                csr(a, op, rd.reg(), n.number(), 0);
+            }
+            HItem::Write { csr: n, op, rd, value } => {
+                let mask = match n {
+                    HWriteCsr::Huie => n.mask() & self.setup.sideleg(),
+                    // HU's own bits (UIE, UPV, UPVP, VTW, VTVM): never MODE-like fields.
+                    _ => n.mask(),
+                };
+                let v = value & mask;
+                // hstatus and hustatus: set/clear only (a CSRRW would also clear HU, which
+                // the privilege service owns, or VSXL-like read-only fields).
+                let op = match (n, op) {
+                    (HWriteCsr::Hstatus | HWriteCsr::Hustatus, CsrOp::Rw) => CsrOp::Rs,
+                    (HWriteCsr::Hstatus | HWriteCsr::Hustatus, CsrOp::Rwi) => CsrOp::Rsi,
+                    _ => op,
+                };
+                if op.is_imm() {
+                    csr(a, op, rd.reg(), n.number(), (v & 31 & mask) as u8);
+                } else {
+                    a.li(rd.reg(), v);
+                    csr(a, op, rd.reg(), n.number(), rd.reg().0);
+                }
+            }
+            HItem::Load { op, hu, rd, tmp, off } => {
+                let (f7, sel) = op.encoding();
+                let t = tmp.reg();
+                a.i(Insn::Imm { op: ImmOp::Addi, rd: t, rs1: Reg::S0, imm: i32::from(off).clamp(-2048, 2047) });
+                a.i(Insn::Hlv { f7: f7 | (hu as u8) << 6, sel, rd: rd.reg(), rs1: t });
+            }
+            HItem::Store { width, hu, rs2, tmp, off } => {
+                let t = tmp.reg();
+                a.i(Insn::Imm { op: ImmOp::Addi, rd: t, rs1: Reg::S0, imm: i32::from(off).clamp(-2048, 2047) });
+                a.i(Insn::Hsv { f7: (0x31 + 2 * (width & 3)) | (hu as u8) << 6, rs1: t, rs2: rs2.reg() });
+            }
+            HItem::Fence { gvma, hu, rs1, rs2 } => {
+                let f7 = 0x11 | (gvma as u8) << 5 | (hu as u8) << 6;
+                a.i(Insn::Hfence { f7, rs1: rs1.reg(), rs2: rs2.reg() });
+            }
+            HItem::Huret { target, tmp } => {
+                // The guest mode the page tables can run (HU stays HU: UPV = 0).
+                let t = match target {
+                    PrivLevel::VS | PrivLevel::VU => self.setup.allowed_h(target, true),
+                    _ => PrivLevel::HU,
+                };
+                let (r, after) = (tmp.reg(), a.label());
+                a.la(r, after);
+                csr(a, CsrOp::Rw, Reg::ZERO, 0x041, r.0);
+                a.li(r, 3 << 7);
+                csr(a, CsrOp::Rc, Reg::ZERO, 0x800, r.0);
+                let bits = (t.virt() as u64) << 7 | ((t == PrivLevel::VS) as u64) << 8;
+                a.li(r, bits);
+                csr(a, CsrOp::Rs, Reg::ZERO, 0x800, r.0);
+                a.i(Insn::Huret);
+                a.bind(after);
+            }
+            HItem::VTimer { delta, irq } => {
+                let irq = [16u64, 6, 4][usize::from(irq % 3)];
+                self.ecall(a, svc::VTIMER, u64::from(delta) | (1 | irq << 1) << 16);
+            }
+            HItem::Vipi { hart, clear, tmp } => {
+                let id = u64::from(y.vcpuid.get(usize::from(hart) % self.harts).copied().unwrap_or(0));
+                a.li(tmp.reg(), 1 << (id % 64));
+                let op = if clear { CsrOp::Rc } else { CsrOp::Rs };
+                csr(a, op, Reg::ZERO, 0x483 + (id / 64) as u16, tmp.reg().0);
+            }
+            HItem::Vpmp { entry, e, tmp } => {
+                let k = u16::from(entry % 7);
+                let (cfg, addr) = crate::build::pmp_entry(usize::from(k), &e, false);
+                let t = tmp.reg();
+                a.li(t, addr);
+                csr(a, CsrOp::Rw, Reg::ZERO, 0x6c8 + k, t.0);
+                a.li(t, 0xff << (8 * k));
+                csr(a, CsrOp::Rc, Reg::ZERO, 0x6c0, t.0);
+                a.li(t, u64::from(cfg) << (8 * k));
+                csr(a, CsrOp::Rs, Reg::ZERO, 0x6c0, t.0);
             }
         }
     }

@@ -126,6 +126,11 @@ impl Asm {
         l
     }
 
+    /// The address a label is bound to (panics if it is not bound yet).
+    pub fn address(&self, l: Label) -> u64 {
+        self.labels[l.0].unwrap_or_else(|| panic!("label {} is not bound", self.names[l.0]))
+    }
+
     pub fn bind(&mut self, l: Label) {
         assert!(self.labels[l.0].is_none(), "label {} bound twice", self.names[l.0]);
         self.labels[l.0] = Some(self.pc);

@@ -277,6 +277,28 @@ pub enum Insn {
         rs1: Reg,
         rs2: Reg,
     },
+    /// HLV/HLVX (`f7` 0x30..0x36) and DV-Ext HULV/HULVX (`f7` | 0x40): `sel` is rs2 (0 signed,
+    /// 1 unsigned, 3 HLVX). H spec 8.3.1 ("Hypervisor virtual-machine load and store"), dvext.md §4.
+    Hlv {
+        f7: u8,
+        sel: u8,
+        rd: Reg,
+        rs1: Reg,
+    },
+    /// HSV (`f7` 0x31..0x37) and HUSV (`f7` | 0x40).
+    Hsv {
+        f7: u8,
+        rs1: Reg,
+        rs2: Reg,
+    },
+    /// HFENCE.VVMA (0x11), HFENCE.GVMA (0x31), HUFENCE.VVMA (0x51), HUFENCE.GVMA (0x71).
+    Hfence {
+        f7: u8,
+        rs1: Reg,
+        rs2: Reg,
+    },
+    /// DV-Ext `huret` (the old `uret`, 0x00200073; dvext.md §4).
+    Huret,
     /// Any 32-bit word (illegal instructions, data).
     Word(u32),
 }
@@ -349,8 +371,27 @@ impl Insn {
             Amo { op, wide, aq, rl, rd, rs1, rs2 } => {
                 op.code() | rs2.n() << 20 | rs1.n() << 15 | rd.n() << 7 | amo_bits(wide, aq, rl)
             }
+            Hlv { f7, sel, rd, rs1 } => {
+                u32::from(f7 & 0x7f) << 25 | u32::from(sel & 31) << 20 | rs1.n() << 15 | 4 << 12 | rd.n() << 7 | 0x73
+            }
+            Hsv { f7, rs1, rs2 } => u32::from(f7 & 0x7f) << 25 | rs2.n() << 20 | rs1.n() << 15 | 4 << 12 | 0x73,
+            Hfence { f7, rs1, rs2 } => u32::from(f7 & 0x7f) << 25 | rs2.n() << 20 | rs1.n() << 15 | 0x73,
+            Huret => 0x0020_0073,
             Word(w) => w,
         }
+    }
+}
+
+/// The mnemonic of an HLV/HLVX/HSV (and HU) encoding.
+fn hyp_mem_name(f7: u8, sel: u8) -> String {
+    let hu = if f7 & 0x40 != 0 { "hu" } else { "h" };
+    let store = f7 & 1 != 0;
+    let w = ["b", "h", "w", "d"][usize::from((f7 >> 1) & 3)];
+    match (store, sel) {
+        (true, _) => format!("{hu}sv.{w}"),
+        (false, 3) => format!("{hu}lvx.{w}u"),
+        (false, 1) => format!("{hu}lv.{w}u"),
+        _ => format!("{hu}lv.{w}"),
     }
 }
 
@@ -404,6 +445,18 @@ impl fmt::Display for Insn {
             Amo { op, wide, aq, rl, rd, rs1, rs2 } => {
                 write!(f, "{}{}{} {rd}, {rs2}, ({rs1})", op.text(), w(wide), ordering(aq, rl))
             }
+            Hlv { f7, sel, rd, rs1 } => write!(f, "{} {rd}, ({rs1})", hyp_mem_name(f7, sel)),
+            Hsv { f7, rs1, rs2 } => write!(f, "{} {rs2}, ({rs1})", hyp_mem_name(f7, 0)),
+            Hfence { f7, rs1, rs2 } => {
+                let name = match f7 {
+                    0x11 => "hfence.vvma",
+                    0x31 => "hfence.gvma",
+                    0x51 => "hufence.vvma",
+                    _ => "hufence.gvma",
+                };
+                write!(f, "{name} {rs1}, {rs2}")
+            }
+            Huret => write!(f, "huret"),
             Word(x) => write!(f, ".word {x:#010x}"),
         }
     }
@@ -446,6 +499,62 @@ pub fn csr_name(csr: u16) -> String {
         0xf12 => "marchid",
         0xf13 => "mimpid",
         0xf14 => "mhartid",
+        // H extension (priv spec ch. 8) and DV-Ext (dvext.md §2).
+        0x005 => "utvec",
+        0x040 => "uscratch",
+        0x041 => "uepc",
+        0x042 => "ucause",
+        0x043 => "utval",
+        0x102 => "sedeleg",
+        0x103 => "sideleg",
+        0x200 => "vsstatus",
+        0x204 => "vsie",
+        0x205 => "vstvec",
+        0x240 => "vsscratch",
+        0x241 => "vsepc",
+        0x242 => "vscause",
+        0x243 => "vstval",
+        0x244 => "vsip",
+        0x280 => "vsatp",
+        0x34a => "mtinst",
+        0x34b => "mtval2",
+        0x400 => "huvsstatus",
+        0x401 => "vtimecmp",
+        0x402 => "vtimectl",
+        0x404 => "huvsie",
+        0x405 => "huvstvec",
+        0x440 => "huvsscratch",
+        0x441 => "huvsepc",
+        0x442 => "huvscause",
+        0x443 => "huvstval",
+        0x444 => "huvsip",
+        0x480 => "huvsatp",
+        0x482 => "vcpuid",
+        0x483..=0x486 => return format!("vipi{}", csr - 0x483),
+        0x600 => "hstatus",
+        0x602 => "hedeleg",
+        0x603 => "hideleg",
+        0x604 => "hie",
+        0x605 => "htimedelta",
+        0x606 => "hcounteren",
+        0x607 => "hgeie",
+        0x643 => "htval",
+        0x644 => "hip",
+        0x645 => "hvip",
+        0x64a => "htinst",
+        0x680 => "hgatp",
+        0x6c0 => "hvpmpcfg0",
+        0x6c8..=0x6cf => return format!("hvpmpaddr{}", csr - 0x6c8),
+        0x800 => "hustatus",
+        0x804 => "huie",
+        0x805 => "hutimedelta",
+        0x806 => "hucounteren",
+        0x843 => "hutval",
+        0x844 => "huip",
+        0x845 => "huvip",
+        0x84a => "hutinst",
+        0x880 => "hugatp",
+        0xe12 => "hgeip",
         _ => return format!("{csr:#05x}"),
     };
     name.into()
