@@ -99,7 +99,7 @@ module dvc_hart #(
   output logic [11:0] tr_csr_addr,
   output logic [63:0] tr_csr_wdata,
   output logic        tr_xret,
-  output logic [3:0]  tr_lines,
+  output logic [4:0]  tr_lines,       // {usip, seip, meip, mtip, msip}
   output logic [63:0] tr_mtime,
   output logic [63:0] tr_mcycle
 );
@@ -553,7 +553,7 @@ module dvc_hart #(
     .vpmpcfg, .vpmpaddr, .tlb_flush, .pmp_write, .pmpcfg, .pmpaddr, .mstatus, .mcycle,
     .vipi_en, .vipi_word, .vipi_op, .vipi_operand, .vipi_writes, .vcpuid, .vipi_rdata, .vipi_usip,
     .irq_pending, .irq_cause, .wake,
-    .tr_en(w_valid && w_csr), .tr_addr(w_rb_addr), .tr_lines, .tr_dv(w_valid && w_csr && w_csr_dv),
+    .tr_en(w_valid && w_csr), .tr_addr(w_rb_addr), .tr_lines(tr_lines[3:0]), .tr_dv(w_valid && w_csr && w_csr_dv),
     .tr_rdata(tr_csr_rdata), .tr_hstatus, .tr_vsstatus, .tr_hustatus, .tr_tval2, .tr_tinst
   );
 
@@ -564,10 +564,10 @@ module dvc_hart #(
 
   // The late-result marker and the M registers.
   assign m_late = m_is_mem || m_is_csr;
-  logic [3:0]  m_lines;      // lines, mtime and mcycle of the instruction's first cycle
+  logic [4:0]  m_lines;      // lines (and the vIPI USIP), mtime and mcycle of the instruction's first cycle
   logic [63:0] m_mtime, m_mcycle;
-  logic [3:0]  lines_now;
-  assign lines_now = {seip, meip, mtip, msip};
+  logic [4:0]  lines_now;
+  assign lines_now = {vipi_usip, seip, meip, mtip, msip};
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -615,11 +615,11 @@ module dvc_hart #(
   logic [63:0] w_result, w_pc, w_cause, w_tval, w_pa, w_st_data;
   logic [31:0] w_raw;
   logic [11:0] w_csr_addr;
-  logic [3:0]  w_lines;
+  logic [4:0]  w_lines;
   logic [63:0] w_mtime, w_mcycle;
 
   // Lines/mtime/mcycle of an instruction that finishes in its first M cycle are the current ones.
-  logic [3:0]  lines_dec;
+  logic [4:0]  lines_dec;
   logic [63:0] mtime_dec, mcycle_dec;
   assign lines_dec = m_first ? lines_now : m_lines;
   assign mtime_dec = m_first ? mtime : m_mtime;

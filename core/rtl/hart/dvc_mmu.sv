@@ -287,20 +287,24 @@ module dvc_mmu #(
     || (d_ready && !d_fault_page && !d_fault_gpage && (!d_need_ok || d_vpmp_fault));
 
   // ---- the walker -----------------------------------------------------------------------------
-  logic start, cancel;
-  assign start = !ptw_busy && (d_miss || i_miss);
+  // A side whose request is withdrawn this cycle starts nothing (its instruction is flushed, and
+  // the walk's result would be filled under its key with another instruction's context).
+  logic start, cancel, d_go, i_go;
+  assign d_go = d_miss && !d_cancel;
+  assign i_go = i_miss && !i_cancel;
+  assign start = !ptw_busy && (d_go || i_go);
   assign cancel = flush || (ptw_busy && (walk_d ? d_cancel : i_cancel));
 
   always_ff @(posedge clk) begin
     if (start) begin
-      walk_d <= d_miss;
-      walk_v <= d_miss ? d_v : virt;
-      walk_hyp <= d_miss && d_hyp;
+      walk_d <= d_go;
+      walk_v <= d_go ? d_v : virt;
+      walk_hyp <= d_go && d_hyp;
       // A result the TLBs cannot hold is kept for the waiting instruction instead.
-      walk_keep <= d_miss ? d_hyp || d_untagged : i_untagged;
-      walk_vsbare <= (d_miss ? d_v : virt) && vsatp[63:60] == 4'd0;
-      walk_key <= d_miss ? d_key : i_key;
-      walk_va <= d_miss ? d_va : i_va;
+      walk_keep <= d_go ? d_hyp || d_untagged : i_untagged;
+      walk_vsbare <= (d_go ? d_v : virt) && vsatp[63:60] == 4'd0;
+      walk_key <= d_go ? d_key : i_key;
+      walk_va <= d_go ? d_va : i_va;
     end
   end
 
@@ -310,9 +314,13 @@ module dvc_mmu #(
   logic [1:0]  w_acc, w_prv;
   logic [2:0]  w_need;
   logic        w_d;
+  // (Before a walk starts only its start inputs matter: they follow `d_go`; the rest follow the
+  // side that missed, which keeps the walker's inputs free of the flush logic.)
+  logic s_two;
   assign w_d = ptw_busy ? walk_d : d_miss;
   assign w_two = w_d ? d_v : virt;
-  assign w_atp = w_two ? vsatp : satp;
+  assign s_two = d_go ? d_v : virt;
+  assign w_atp = (ptw_busy ? w_two : s_two) ? vsatp : satp;
   assign w_sv48 = w_atp[63:60] == 4'd9;
   assign w_vs_bare = vsatp[63:60] == 4'd0;
   assign w_gatp = w_d ? d_gatp : g_gatp;
@@ -324,7 +332,7 @@ module dvc_mmu #(
   dvc_ptw #(.HYP(HYP)) ptw (
     .clk, .rst,
     .satp_sv48(w_sv48), .satp_ppn(w_atp[43:0]),
-    .req(start), .va(d_miss ? d_va : i_va), .two(w_two), .vs_bare(w_vs_bare), .gatp(w_gatp), .acc(w_acc),
+    .req(start), .va(d_go ? d_va : i_va), .two(s_two), .vs_bare(w_vs_bare), .gatp(w_gatp), .acc(w_acc),
     .need(w_need), .vs_prv(w_prv), .vs_sum, .vs_mxr(vs_mxr || mxr), .g_mxr(mxr),
     .vpmp_active(w_vpmp), .vpmpcfg, .vpmpaddr, .cancel,
     .busy(ptw_busy), .done(ptw_done), .fault_page(ptw_fault_page), .fault_gpage(ptw_fault_gpage),
@@ -344,9 +352,12 @@ module dvc_mmu #(
                       : walk_d ? dvc_pkg::perm_ok(leaf_flags, d_prv, sum, mxr, d_need)
                                : dvc_pkg::perm_ok(leaf_flags, prv, sum, mxr, NEED_X);
   // (A Bare VS stage grants everything: only the G stage and (v)PMP decide.)
-  assign vs_perm = walk_vsbare ? 3'b111 : {dvc_pkg::perm_ok(leaf_flags, w_prv, vs_sum, vs_mxr || mxr, 3'b100),
-                    dvc_pkg::perm_ok(leaf_flags, w_prv, vs_sum, vs_mxr || mxr, 3'b010),
-                    dvc_pkg::perm_ok(leaf_flags, w_prv, vs_sum, vs_mxr || mxr, 3'b001)};
+  // The verdict is computed for the key it is filled under ({privilege S, SUM, MXR of VS, ...}).
+  logic [1:0] key_prv;
+  assign key_prv = walk_key[3] ? dvc_pkg::PRV_S : dvc_pkg::PRV_U;
+  assign vs_perm = walk_vsbare ? 3'b111 : {dvc_pkg::perm_ok(leaf_flags, key_prv, walk_key[2], walk_key[1], 3'b100),
+                    dvc_pkg::perm_ok(leaf_flags, key_prv, walk_key[2], walk_key[1], 3'b010),
+                    dvc_pkg::perm_ok(leaf_flags, key_prv, walk_key[2], walk_key[1], 3'b001)};
   assign fill_flags = walk_v ? {leaf_gperm, vs_perm} : leaf_flags;
   assign itlb_fill = walk_ok && !walk_d && walk_granted && !walk_keep;
   assign dtlb_fill = walk_ok && walk_d && walk_granted && !walk_keep;

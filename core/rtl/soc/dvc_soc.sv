@@ -89,7 +89,7 @@ module dvc_soc #(
   output logic [NHARTS*12-1:0] tr_csr_addr,
   output logic [NHARTS*64-1:0] tr_csr_wdata,
   output logic [NHARTS-1:0]    tr_xret,
-  output logic [NHARTS*4-1:0]  tr_lines,
+  output logic [NHARTS*5-1:0]  tr_lines,
   output logic [NHARTS*64-1:0] tr_mtime,
   output logic [NHARTS*64-1:0] tr_mcycle
 );
@@ -149,7 +149,7 @@ module dvc_soc #(
       .tr_st_size(tr_st_size[2*k +: 2]), .tr_st_data(tr_st_data[64*k +: 64]), .tr_ld_valid(tr_ld_valid[k]),
       .tr_ld_addr(tr_ld_addr[64*k +: 64]), .tr_ld_data(tr_ld_data[64*k +: 64]), .tr_csr_we(tr_csr_we[k]),
       .tr_csr_addr(tr_csr_addr[12*k +: 12]), .tr_csr_wdata(tr_csr_wdata[64*k +: 64]), .tr_xret(tr_xret[k]),
-      .tr_lines(tr_lines[4*k +: 4]), .tr_mtime(tr_mtime[64*k +: 64]), .tr_mcycle(tr_mcycle[64*k +: 64])
+      .tr_lines(tr_lines[5*k +: 5]), .tr_mtime(tr_mtime[64*k +: 64]), .tr_mcycle(tr_mcycle[64*k +: 64])
     );
   end
 

@@ -129,7 +129,7 @@ fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!("--only {bad}: no such module");
             }
             if !only.is_empty() {
-                outputs.retain(|m| only.iter().any(|n| *n == m.emitted.name));
+                outputs.retain(|m| only.contains(&m.emitted.name));
             }
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             // Remove what an earlier run wrote, so a renamed module leaves nothing stale.

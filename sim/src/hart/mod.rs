@@ -176,6 +176,8 @@ pub struct Hart {
     traps: u64,
     /// What the hart implements beyond RV64IMAC + M/S/U.
     pub(crate) cfg: HartConfig,
+    /// mip.USIP as an engine the hart follows saw it (lockstep; `None`: from the bitmap).
+    usip_follow: Option<bool>,
 }
 
 /// The extensions a hart implements beyond RV64IMAC, Zicsr, Zifencei and M/S/U with Sv39/Sv48
@@ -239,6 +241,7 @@ impl Hart {
             modes: mode_count::ModeCount::new(),
             cfg,
             traps: 0,
+            usip_follow: None,
         }
     }
 
@@ -253,6 +256,14 @@ impl Hart {
     pub fn follow_mcycle(&mut self, v: u64) {
         let own = u64::from(self.csr.mcountinhibit & csr::INHIBIT_CY == 0);
         self.csr.mcycle = v.wrapping_sub(own);
+    }
+
+    /// Lockstep with an engine whose vIPI bitmap reaches a hart's mip.USIP later than this
+    /// model's (the RTL core: one cycle after the write, docs/integration/vipi.md): the USIP the
+    /// next step sees, as that engine saw it (`None`: the bitmap's, as usual). A doorbell from
+    /// another hart is asynchronous, so either timing is architectural (dvext.md §6.2).
+    pub fn follow_usip(&mut self, usip: Option<bool>) {
+        self.usip_follow = usip;
     }
 
     /// The privilege level and V bit.
@@ -311,7 +322,11 @@ impl Hart {
     /// The effective mip (priv spec 3.1.9, H spec 8.2.4): the core's bits plus what DV-Ext drives
     /// (USIP from the vIPI bitmap, software U bits, the vtimer level; dvext.md §3, §6).
     pub(crate) fn mip(&self) -> u64 {
-        self.mip_core() | self.dv.mip_bits(&self.vipi_seen, self.mtime)
+        let mip = self.mip_core() | self.dv.mip_bits(&self.vipi_seen, self.mtime);
+        match self.usip_follow {
+            Some(u) if self.dv.vcpuid != 0 => (mip & !1) | u64::from(u),
+            _ => mip,
+        }
     }
 
     /// The effective mie: the core's bits plus huie.

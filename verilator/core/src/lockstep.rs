@@ -120,6 +120,7 @@ impl Lockstep {
         let k = rec.hart;
         let hart = &mut self.harts[k];
         hart.follow_mcycle(rec.mcycle);
+        hart.follow_usip(Some(rec.usip));
         let mut mem = Follow { bus: &mut self.platform.bus, load: rec.load };
         let (out, model) = self.tracer.step(hart, &mut mem, rec.lines, rec.mtime);
         if let Some((r, v)) = rec.rd.filter(|_| !rec.trap) {

@@ -45,6 +45,8 @@ pub struct TraceRecord {
     /// The interrupt lines, mtime and mcycle when the instruction was decided at the commit
     /// point: what the model needs to follow the RTL.
     pub lines: InterruptLines,
+    /// The hart's mip.USIP from the vIPI bitmap then (DV-Ext; an asynchronous event too).
+    pub usip: bool,
     pub mtime: u64,
     pub mcycle: u64,
 }
@@ -141,7 +143,7 @@ impl TracePorts {
     /// Hart `k`'s record (valid this cycle).
     pub(crate) fn record(&self, k: usize) -> TraceRecord {
         let w64 = |p: Port| p.get(64 * k, 64);
-        let lines = self.lines.get(4 * k, 4);
+        let lines = self.lines.get(5 * k, 5);
         TraceRecord {
             hart: k,
             pc: w64(self.pc),
@@ -173,6 +175,7 @@ impl TracePorts {
                 meip: lines & 4 != 0,
                 seip: lines & 8 != 0,
             },
+            usip: lines & 16 != 0,
             mtime: w64(self.mtime),
             mcycle: w64(self.mcycle),
         }
