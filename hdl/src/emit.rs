@@ -171,6 +171,16 @@ pub fn emit<B: Block>(name: &str, block: &mut B) -> Result<Emitted> {
     Ok(Emitted { name: name.to_string(), verilog: text, ports: probe.ports })
 }
 
+/// `text` with the only occurrence of `from` replaced by `to` (for deliberate bugs that cannot be
+/// a constant of the block without changing the committed output); an error unless `from`
+/// occurs exactly once, so a generator change cannot silently leave the bug out.
+pub fn rewrite_once(text: &str, from: &str, to: &str) -> Result<String> {
+    match text.matches(from).count() {
+        1 => Ok(text.replacen(from, to, 1)),
+        n => Err(anyhow!("deliberate bug: expected one `{from}` in the emitted Verilog, found {n}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,10 +16,43 @@ pub enum Mutant {
     VcpuidWritableFromHu,
     /// vipi: csrrc sets bits instead of clearing them.
     VipiClearSets,
+    /// trap_redirect: mideleg reads one in every bit, not only the U-level bits {0, 4, 8, 16}
+    /// (dvext.md §2), so M-owned interrupts can be delegated down to HU.
+    MidelegForcedAll,
+    /// trap_redirect: huret picks priv S from UPVP alone, so UPV = 0, UPVP = 1 returns to HS (the
+    /// reference QEMU model's hole, dvext.md §10.1).
+    HuretUpv0ToHs,
+    /// csr_file: the vtimer's legal IRQs are {5, 6, 16} instead of {4, 6, 16} (dvext.md §6.1), so
+    /// the vtimer can raise STIP, a supervisor interrupt.
+    VtimerIrqSti,
+    /// csr_file: hvpmpaddr0..7 keep all 64 written bits instead of PA[55:2] (dvext.md §5.3).
+    VpmpaddrFullWidth,
+    /// dvext_top: huret is committed even when it faults (the glue drops `~insn_illegal &
+    /// ~insn_virtual`).
+    HuretCommitIgnoresFault,
+    /// dvext_top: every hart's HU trap entry is strobed by hart 0's `trap_commit`.
+    CrossHartTrapCommit,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 4] =
+    /// Every bug `--inject-bug` knows.
+    pub const ALL: [Mutant; 10] = [
+        Mutant::PlainUToHu,
+        Mutant::SkipVpmpOnPte,
+        Mutant::VcpuidWritableFromHu,
+        Mutant::VipiClearSets,
+        Mutant::MidelegForcedAll,
+        Mutant::HuretUpv0ToHs,
+        Mutant::VtimerIrqSti,
+        Mutant::VpmpaddrFullWidth,
+        Mutant::HuretCommitIgnoresFault,
+        Mutant::CrossHartTrapCommit,
+    ];
+
+    /// The bugs the Verilator testbenches must catch, one per module (the Verilator bridge builds
+    /// each as its module's `::mutant()`). The others are refuted by the formal proofs
+    /// (`make formal`, docs/formal.md), each by the property it breaks.
+    pub const SUITE: [Mutant; 4] =
         [Mutant::PlainUToHu, Mutant::SkipVpmpOnPte, Mutant::VcpuidWritableFromHu, Mutant::VipiClearSets];
 
     pub fn name(self) -> &'static str {
@@ -28,6 +61,12 @@ impl Mutant {
             Mutant::SkipVpmpOnPte => "skip-vpmp-on-pte",
             Mutant::VcpuidWritableFromHu => "vcpuid-writable-from-hu",
             Mutant::VipiClearSets => "vipi-clear-sets",
+            Mutant::MidelegForcedAll => "mideleg-forced-all",
+            Mutant::HuretUpv0ToHs => "huret-upv0-to-hs",
+            Mutant::VtimerIrqSti => "vtimer-irq-sti",
+            Mutant::VpmpaddrFullWidth => "vpmpaddr-full-width",
+            Mutant::HuretCommitIgnoresFault => "huret-commit-ignores-fault",
+            Mutant::CrossHartTrapCommit => "cross-hart-trap-commit",
         }
     }
 
@@ -38,6 +77,9 @@ impl Mutant {
             Mutant::SkipVpmpOnPte => "dvext_stage2_check",
             Mutant::VcpuidWritableFromHu => "dvext_csr_file",
             Mutant::VipiClearSets => "dvext_vipi",
+            Mutant::MidelegForcedAll | Mutant::HuretUpv0ToHs => "dvext_trap_redirect",
+            Mutant::VtimerIrqSti | Mutant::VpmpaddrFullWidth => "dvext_csr_file",
+            Mutant::HuretCommitIgnoresFault | Mutant::CrossHartTrapCommit => "dvext_top",
         }
     }
 

@@ -173,7 +173,7 @@ fn main() -> Result<()> {
             doc: format!("The committed RTL (generated/{module}.v)."),
         }];
         let mut sources = vec![(format!("V{module}"), file_list(&module)?)];
-        for m in Mutant::ALL.into_iter().filter(|m| m.module() == module) {
+        for m in Mutant::SUITE.into_iter().filter(|m| m.module() == module) {
             let dir = out_dir.join(format!("rtl_{}", m.name().replace('-', "_")));
             std::fs::create_dir_all(&dir)?;
             let opts = GenOptions { mutant: Some(m), ..GenOptions::committed() };

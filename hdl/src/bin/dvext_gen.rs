@@ -123,29 +123,8 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Rtl { out, only, params } => {
-            let opts = params.options()?;
-            let mut outputs = catalog::emit_all(&opts)?;
-            if let Some(bad) = only.iter().find(|n| !outputs.iter().any(|m| m.emitted.name == n.as_str())) {
-                anyhow::bail!("--only {bad}: no such module");
-            }
-            if !only.is_empty() {
-                outputs.retain(|m| only.contains(&m.emitted.name));
-            }
-            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            // Remove what an earlier run wrote, so a renamed module leaves nothing stale.
-            for e in std::fs::read_dir(&out)? {
-                let p = e?.path();
-                if p.extension().is_some_and(|x| x == "v" || x == "f" || x == "ports") {
-                    std::fs::remove_file(&p)?;
-                }
-            }
-            for m in outputs {
-                for (file, text) in &m.files {
-                    std::fs::write(out.join(file), text).with_context(|| format!("cannot write {file}"))?;
-                }
-                std::fs::write(out.join(format!("{}.f", m.emitted.name)), &m.file_list)?;
-                std::fs::write(out.join(format!("{}.ports", m.emitted.name)), m.emitted.manifest())?;
-                println!("{}: {} ports, {} Verilog file(s)", m.emitted.name, m.emitted.ports.len(), m.files.len());
+            for line in catalog::write_all(&params.options()?, &out, &only)? {
+                println!("{line}");
             }
         }
         Cmd::Check { dir, core } => {

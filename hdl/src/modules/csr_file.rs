@@ -359,7 +359,14 @@ impl CsrFile {
         }
         let vcpuid_bug = opts.bug(Mutant::VcpuidWritableFromHu);
 
-        let w = |n: u16| k64(write_mask(n, cfg));
+        // The deliberate bug `VpmpaddrFullWidth`: hvpmpaddrN keep every written bit.
+        let full_width = opts.bug(Mutant::VpmpaddrFullWidth);
+        let w = |n: u16| {
+            let vpmpaddr = (HVPMPADDR0..HVPMPADDR0 + N_VPMP as u16).contains(&n);
+            k64(if full_width && vpmpaddr && write_mask(n, cfg) != 0 { u64::MAX } else { write_mask(n, cfg) })
+        };
+        // The deliberate bug `VtimerIrqSti`: IRQ 5 (STIP) legal in place of 4 (UTIP).
+        let vt_irqs = vtimectl::LEGAL_IRQS.map(|q| if opts.bug(Mutant::VtimerIrqSti) && q == 4 { 5 } else { q });
         // hvpmpcfg0: the bytes that survive a write of all ones are the built R/W/X/A fields.
         let cfg_keep = legalize(HVPMPCFG0, 0, u64::MAX, cfg);
         let byte_lsbs = (0..N_VPMP).fold(0u64, |a, i| a | 1 << (8 * i));
@@ -515,8 +522,8 @@ impl CsrFile {
             k_vt_en: k64(vtimectl::EN),
             k_vt_irq_field: k64(vtimectl::IRQ_MASK),
             k_vt_keep: k64(vtimectl::EN | vtimectl::IRQ_MASK),
-            k_vt_irq_val: core::array::from_fn(|k| k64(vtimectl::LEGAL_IRQS[k] << vtimectl::IRQ_SHIFT)),
-            k_vt_irq_bit: core::array::from_fn(|k| k64(1 << vtimectl::LEGAL_IRQS[k])),
+            k_vt_irq_val: core::array::from_fn(|k| k64(vt_irqs[k] << vtimectl::IRQ_SHIFT)),
+            k_vt_irq_bit: core::array::from_fn(|k| k64(1 << vt_irqs[k])),
             k_gatp_mode_field: k64(u64::MAX << gatp::MODE_SHIFT),
             k_gatp_keep: k64(u64::MAX << gatp::MODE_SHIFT | gatp::VMID_MASK | gatp::PPN_MASK),
             k_gatp_mode_ok: core::array::from_fn(|k| k64(legal_modes[k] << gatp::MODE_SHIFT)),

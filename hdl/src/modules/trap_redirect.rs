@@ -263,7 +263,8 @@ impl TrapRedirect {
             k_t_hu: k2(target_code(Target::HU)),
             k_t_vs: k2(target_code(Target::VS)),
             k_bug_plain_u: Constant::new(opts.bug(Mutant::PlainUToHu)),
-            k_mideleg_forced: k64(MIDELEG_FORCED),
+            // The deliberate bug `MidelegForcedAll`: every mideleg bit reads one.
+            k_mideleg_forced: k64(if opts.bug(Mutant::MidelegForcedAll) { u64::MAX } else { MIDELEG_FORCED }),
             k_hedeleg_ok: k64(HEDELEG_DELEGABLE),
             k_hideleg_ok: k64(HIDELEG_DELEGABLE),
             k_gpf: k64(cause_mask(is_guest_page_fault)),
@@ -515,8 +516,17 @@ impl Logic for TrapRedirect {
 /// Constructs `dvext_trap_redirect` for `opts` and emits it.
 pub fn build(opts: &GenOptions) -> Result<Emitted> {
     let mut block = TrapRedirect::with_options(opts)?;
-    emit::emit("dvext_trap_redirect", &mut block)
+    let mut out = emit::emit("dvext_trap_redirect", &mut block)?;
+    if opts.bug(Mutant::HuretUpv0ToHs) {
+        // A switch in the block would add a constant to the committed Verilog, so this bug edits
+        // the emitted text: huret's priv condition loses its UPV term (spec §10.1's hole).
+        out.verilog = emit::rewrite_once(&out.verilog, HURET_PRIV_COND, "if (|(hustatus & k_upvp)) begin")?;
+    }
+    Ok(out)
 }
+
+/// The line of the emitted huret logic that `Mutant::HuretUpv0ToHs` rewrites.
+const HURET_PRIV_COND: &str = "if (|(hustatus & k_upv) & |(hustatus & k_upvp)) begin";
 
 #[cfg(test)]
 mod tests {

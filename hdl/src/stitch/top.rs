@@ -9,7 +9,7 @@
 use super::graph::{Driver, StitchGraph};
 use super::timing::Timing;
 use crate::emit::{Dir, Emitted};
-use crate::options::GenOptions;
+use crate::options::{GenOptions, Mutant};
 use anyhow::{Context, Result};
 
 pub const NAME: &str = "dvext_top";
@@ -219,24 +219,27 @@ pub fn graph(opts: &GenOptions, csr: &Emitted, trap: &Emitted, s2: &Emitted, vip
         for &(from, to) in TRAP_TO_CSR {
             g.connect(&c, to, Driver::out(&t, from));
         }
-        g.glue(
-            &top("hu_trap_commit"),
-            1,
-            "{0} & ({1} == 2'd2)",
-            vec![Driver::Top(top("trap_commit")), Driver::out(&t, "trap_target")],
-        );
+        let (commit, target) = (Driver::Top(top("trap_commit")), Driver::out(&t, "trap_target"));
+        if opts.bug(Mutant::CrossHartTrapCommit) {
+            // The deliberate bug: hart 0's trap commit also strobes every other hart's HU entry.
+            let h0 = Driver::Top("h0_trap_commit".into());
+            g.glue(&top("hu_trap_commit"), 1, "({0} | {2}) & ({1} == 2'd2)", vec![commit, target, h0]);
+        } else {
+            g.glue(&top("hu_trap_commit"), 1, "{0} & ({1} == 2'd2)", vec![commit, target]);
+        }
         g.connect(&c, "hu_trap", Driver::Glue(top("hu_trap_commit")));
-        g.glue(
-            &top("huret_commit"),
-            1,
-            "{0} & ({1} == 3'd1) & ~{2} & ~{3}",
-            vec![
-                Driver::Top(top("insn_commit")),
-                Driver::Top(top("insn")),
-                Driver::out(&t, "insn_illegal"),
-                Driver::out(&t, "insn_virtual"),
-            ],
-        );
+        let (insn_commit, insn) = (Driver::Top(top("insn_commit")), Driver::Top(top("insn")));
+        if opts.bug(Mutant::HuretCommitIgnoresFault) {
+            // The deliberate bug: a faulting huret is committed too.
+            g.glue(&top("huret_commit"), 1, "{0} & ({1} == 3'd1)", vec![insn_commit, insn]);
+        } else {
+            g.glue(
+                &top("huret_commit"),
+                1,
+                "{0} & ({1} == 3'd1) & ~{2} & ~{3}",
+                vec![insn_commit, insn, Driver::out(&t, "insn_illegal"), Driver::out(&t, "insn_virtual")],
+            );
+        }
         g.connect(&c, "huret", Driver::Glue(top("huret_commit")));
         // CSR file <-> vIPI bitmap.
         g.glue(&top("vipi_en"), 1, "{0} & {1}", vec![Driver::Top(top("csr_en")), Driver::out(&c, "csr_vipi")]);
