@@ -17,6 +17,9 @@ module dvext_top (
     input wire [63:0] h0_htimedelta,
     input wire [63:0] h0_hcounteren,
     input wire [63:0] h0_hstatus,
+    input wire h0_mir_en,
+    input wire [1:0] h0_mir_reg,
+    input wire [63:0] h0_mir_wdata,
     input wire [63:0] h0_medeleg,
     input wire [63:0] h0_mideleg,
     input wire [63:0] h0_hedeleg,
@@ -60,6 +63,9 @@ module dvext_top (
     input wire [63:0] h1_htimedelta,
     input wire [63:0] h1_hcounteren,
     input wire [63:0] h1_hstatus,
+    input wire h1_mir_en,
+    input wire [1:0] h1_mir_reg,
+    input wire [63:0] h1_mir_wdata,
     input wire [63:0] h1_medeleg,
     input wire [63:0] h1_mideleg,
     input wire [63:0] h1_hedeleg,
@@ -98,6 +104,7 @@ module dvext_top (
     output wire h0_csr_alias,
     output wire [11:0] h0_csr_alias_addr,
     output wire [63:0] h0_csr_rdata,
+    output wire [63:0] h0_mir_rdata,
     output wire [63:0] h0_hustatus,
     output wire [63:0] h0_g_gatp,
     output wire [63:0] h0_g_timedelta,
@@ -132,6 +139,7 @@ module dvext_top (
     output wire h1_csr_alias,
     output wire [11:0] h1_csr_alias_addr,
     output wire [63:0] h1_csr_rdata,
+    output wire [63:0] h1_mir_rdata,
     output wire [63:0] h1_hustatus,
     output wire [63:0] h1_g_gatp,
     output wire [63:0] h1_g_timedelta,
@@ -171,6 +179,7 @@ module dvext_top (
     wire csr0__csr_vipi;
     wire [1:0] csr0__csr_vipi_word;
     wire [63:0] csr0__csr_rdata;
+    wire [63:0] csr0__mir_rdata;
     wire [63:0] csr0__utvec;
     wire [63:0] csr0__uepc;
     wire [63:0] csr0__hustatus;
@@ -228,6 +237,7 @@ module dvext_top (
     wire csr1__csr_vipi;
     wire [1:0] csr1__csr_vipi_word;
     wire [63:0] csr1__csr_rdata;
+    wire [63:0] csr1__mir_rdata;
     wire [63:0] csr1__utvec;
     wire [63:0] csr1__uepc;
     wire [63:0] csr1__hustatus;
@@ -356,6 +366,9 @@ module dvext_top (
         .htimedelta(h0_htimedelta),
         .hcounteren(h0_hcounteren),
         .hstatus(h0_hstatus),
+        .mir_en(h0_mir_en),
+        .mir_reg(h0_mir_reg),
+        .mir_wdata(h0_mir_wdata),
         .csr_hit(csr0__csr_hit),
         .csr_illegal(csr0__csr_illegal),
         .csr_virtual(csr0__csr_virtual),
@@ -364,6 +377,7 @@ module dvext_top (
         .csr_vipi(csr0__csr_vipi),
         .csr_vipi_word(csr0__csr_vipi_word),
         .csr_rdata(csr0__csr_rdata),
+        .mir_rdata(csr0__mir_rdata),
         .utvec(csr0__utvec),
         .uepc(csr0__uepc),
         .hustatus(csr0__hustatus),
@@ -498,6 +512,9 @@ module dvext_top (
         .htimedelta(h1_htimedelta),
         .hcounteren(h1_hcounteren),
         .hstatus(h1_hstatus),
+        .mir_en(h1_mir_en),
+        .mir_reg(h1_mir_reg),
+        .mir_wdata(h1_mir_wdata),
         .csr_hit(csr1__csr_hit),
         .csr_illegal(csr1__csr_illegal),
         .csr_virtual(csr1__csr_virtual),
@@ -506,6 +523,7 @@ module dvext_top (
         .csr_vipi(csr1__csr_vipi),
         .csr_vipi_word(csr1__csr_vipi_word),
         .csr_rdata(csr1__csr_rdata),
+        .mir_rdata(csr1__mir_rdata),
         .utvec(csr1__utvec),
         .uepc(csr1__uepc),
         .hustatus(csr1__hustatus),
@@ -620,6 +638,7 @@ module dvext_top (
     assign h0_csr_alias = csr0__csr_alias;
     assign h0_csr_alias_addr = csr0__csr_alias_addr;
     assign h0_csr_rdata = csr0__csr_rdata;
+    assign h0_mir_rdata = csr0__mir_rdata;
     assign h0_hustatus = csr0__hustatus;
     assign h0_g_gatp = csr0__g_gatp;
     assign h0_g_timedelta = csr0__g_timedelta;
@@ -654,6 +673,7 @@ module dvext_top (
     assign h1_csr_alias = csr1__csr_alias;
     assign h1_csr_alias_addr = csr1__csr_alias_addr;
     assign h1_csr_rdata = csr1__csr_rdata;
+    assign h1_mir_rdata = csr1__mir_rdata;
     assign h1_hustatus = csr1__hustatus;
     assign h1_g_gatp = csr1__g_gatp;
     assign h1_g_timedelta = csr1__g_timedelta;

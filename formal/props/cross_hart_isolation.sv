@@ -3,7 +3,8 @@
 //
 // One hart's activity never changes another hart's DV-Ext state except through the vIPI bitmap:
 // in a cycle where hart `victim` commits nothing itself (no CSR instruction, trap or huret
-// commit) and there is no reset, every register of its CSR file keeps its value, whatever the
+// commit) and receives no CLINT mirror write (`mir_en`: the M-mode bus path to its vtimecmp,
+// vtimectl and vcpuid, §6.3, which PMP keeps from everyone else) and there is no reset, every register of its CSR file keeps its value, whatever the
 // other hart does (CSR instructions of any kind, including vipi0..3 and vcpuid writes, trap
 // entries, huret) and whatever the victim presents on its other inputs.
 //
@@ -14,9 +15,11 @@ module cross_hart_isolation (
     input wire reset,
     input wire victim,
     input wire h0_csr_en,
+    input wire h0_mir_en,
     input wire h0_trap_commit,
     input wire h0_insn_commit,
     input wire h1_csr_en,
+    input wire h1_mir_en,
     input wire h1_trap_commit,
     input wire h1_insn_commit
 );
@@ -24,17 +27,19 @@ module cross_hart_isolation (
         .clock(clock),
         .reset(reset),
         .h0_csr_en(h0_csr_en),
+        .h0_mir_en(h0_mir_en),
         .h0_trap_commit(h0_trap_commit),
         .h0_insn_commit(h0_insn_commit),
         .h1_csr_en(h1_csr_en),
+        .h1_mir_en(h1_mir_en),
         .h1_trap_commit(h1_trap_commit),
         .h1_insn_commit(h1_insn_commit)
     );
 
 `include "top_state.svh"
 
-    wire h0_idle = !h0_csr_en && !h0_trap_commit && !h0_insn_commit;
-    wire h1_idle = !h1_csr_en && !h1_trap_commit && !h1_insn_commit;
+    wire h0_idle = !h0_csr_en && !h0_trap_commit && !h0_insn_commit && !h0_mir_en;
+    wire h1_idle = !h1_csr_en && !h1_trap_commit && !h1_insn_commit && !h1_mir_en;
     always @(*) assume (victim ? h1_idle : h0_idle);
 
     reg past_valid = 1'b0;

@@ -6,7 +6,7 @@
 //! interrupt priority) from here instead of typing them again.
 //!
 //! Layout follows the spec: [`mode`] (§1), [`csr`] (§2), [`trap`] (§3–4), [`stage2`] (§5),
-//! [`vtimer`] and [`vipi`] (§6).
+//! [`vtimer`] and [`vipi`] (§6.1–6.2), [`mirror`] (§6.3).
 //!
 //! `no_std` (no allocation either): the bare-metal control plane and hypervisor under
 //! `hypervisor/` take CSR numbers, WARL masks and encodings from here too.
@@ -17,6 +17,7 @@ extern crate std;
 
 pub mod config;
 pub mod csr;
+pub mod mirror;
 pub mod mode;
 pub mod stage2;
 pub mod trap;

@@ -2,6 +2,7 @@
 //! generic over it so either side can be tested alone.
 
 use crate::memory::{InterruptLines, Memory};
+use dvext_model::mirror::MirrorReg;
 
 /// What one step did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,15 +14,6 @@ pub enum StepOutcome {
     /// The hart executes WFI and waits: the run loop may advance time until an interrupt is
     /// pending (the hart rechecks on its next step).
     Waiting,
-}
-
-/// The per-hart DV-Ext registers that the CLINT window mirrors (dvext.md §6.3), in the order of
-/// [`Cpu::dv_mirror`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DvMirrorReg {
-    Vtimecmp = 0,
-    Vtimectl = 1,
-    Vcpuid = 2,
 }
 
 pub trait Cpu {
@@ -59,14 +51,14 @@ pub trait Cpu {
     /// it is what bounds a run (`--max-insns`, docs/dvsim.md): a trap loop retires nothing and
     /// M-mode can rewrite `minstret`.
     fn steps(&self) -> u64;
-    /// The current `vtimecmp`, `vtimectl` and `vcpuid` (indexed by [`DvMirrorReg`]), for the CLINT
+    /// The current `vtimecmp`, `vtimectl` and `vcpuid` (indexed by [`MirrorReg`]), for the CLINT
     /// mirror; `None` (the default) for a hart without DV-Ext, whose mirror slots then fault.
     fn dv_mirror(&self) -> Option<[u64; 3]> {
         None
     }
     /// A write through the CLINT mirror: the CSR's own WARL rules apply, as for a CSR write from
     /// M-mode.
-    fn dv_mirror_write(&mut self, reg: DvMirrorReg, value: u64) {
+    fn dv_mirror_write(&mut self, reg: MirrorReg, value: u64) {
         let _ = (reg, value);
     }
     /// The `mtime` at which a timer inside the hart (the DV-Ext vtimer) raises an interrupt with

@@ -16,6 +16,7 @@ use dvext_model::csr::access::Verdict;
 use dvext_model::csr::table::{lookup, Storage, CSRS, HUIP, HUSTATUS, HUTINST, UEPC, UNIMPLEMENTED, VCPUID};
 use dvext_model::csr::warl::{gatp, hustatus, legalize, vtimectl};
 use dvext_model::csr::{check_access, AccessFault, AccessKind, CsrEnv, CsrOp, CsrOutcome, DvCsrs};
+use dvext_model::mirror::MirrorReg;
 use dvext_model::stage2::gstage_root;
 use dvext_model::trap::cause::irq;
 use dvext_model::trap::{enter_hu, huret, TrapInfo};
@@ -75,6 +76,10 @@ struct Step {
     trap: Option<Trap>,
     ret: Option<Ret>,
     reset: bool,
+    /// The CLINT mirror's port (spec §6.3): the register it reads, and the value it writes if
+    /// `mir_write` (a bus write from another hart, in the same cycle as anything above).
+    mir_reg: u8,
+    mir_write: Option<u64>,
     /// When set, `mtime` is placed this far from the vtimer threshold (`vtimecmp - hutimedelta`)
     /// of the current state, so that the `>=` boundary is exercised.
     mtime_rel: Option<i8>,
@@ -167,6 +172,14 @@ fn drive(dut: &mut CsrFile, c: &DvCsrs, s: &Step) {
     dut.htimedelta = e.htimedelta;
     dut.hcounteren = e.hcounteren;
     dut.hstatus = e.hstatus;
+    dut.mir_en = u64::from(s.mir_write.is_some());
+    dut.mir_reg = u64::from(s.mir_reg);
+    dut.mir_wdata = s.mir_write.unwrap_or(0);
+}
+
+/// The register on mirror code `code` (3 names none).
+fn mirror_reg(code: u8) -> Option<MirrorReg> {
+    MirrorReg::ALL.into_iter().find(|r| r.code() == u64::from(code))
 }
 
 /// The model's view of one access: the verdict, and (if allowed) the outcome and the state after
@@ -223,6 +236,7 @@ fn expected(c: &DvCsrs, s: &Step) -> Vec<(&'static str, u64)> {
         ("csr_vipi", vipi),
         ("csr_vipi_word", word),
         ("csr_rdata", rdata),
+        ("mir_rdata", mirror_reg(s.mir_reg).map_or(0, |r| r.read(c))),
         ("utvec", c.utvec),
         ("uepc", c.uepc),
         ("hustatus", c.hustatus),
@@ -266,6 +280,7 @@ fn actual(dut: &CsrFile, name: &str) -> u64 {
         "csr_vipi" => dut.csr_vipi,
         "csr_vipi_word" => dut.csr_vipi_word,
         "csr_rdata" => dut.csr_rdata,
+        "mir_rdata" => dut.mir_rdata,
         "utvec" => dut.utvec,
         "uepc" => dut.uepc,
         "hustatus" => dut.hustatus,
@@ -306,11 +321,20 @@ fn compare(dut: &CsrFile, c: &DvCsrs, s: &Step, when: &str) -> Result<(), String
     Ok(())
 }
 
-/// The model's state after the clock edge of step `s` (priority reset > hu_trap > huret > csr).
+/// The model's state after the clock edge of step `s` (priority reset > hu_trap > huret > csr;
+/// the mirror's write, to registers none of those write but the instruction, comes last).
 fn model_edge(c: &DvCsrs, s: &Step) -> DvCsrs {
     if s.reset {
         return DvCsrs::default();
     }
+    let mut n = model_edge_core(c, s);
+    if let (Some(r), Some(v)) = (mirror_reg(s.mir_reg), s.mir_write) {
+        r.write(&mut n, v, &cfg());
+    }
+    n
+}
+
+fn model_edge_core(c: &DvCsrs, s: &Step) -> DvCsrs {
     let (trap, ret) = strobe_values(c, s);
     let mut n = *c;
     let cfg = cfg();
@@ -428,18 +452,10 @@ fn step() -> impl Strategy<Value = Step> {
         proptest::option::weighted(0.08, prop_oneof![Just(Ret::Model), any::<u64>().prop_map(Ret::Raw)]),
         proptest::bool::weighted(0.02),
         proptest::option::weighted(0.3, -2i8..=2),
+        (0u8..4, proptest::option::weighted(0.1, operand())),
     )
-        .prop_map(|(env, csr_en, addr, op, operand, writes, trap, ret, reset, mtime_rel)| Step {
-            env,
-            csr_en,
-            addr,
-            op,
-            operand,
-            writes,
-            trap,
-            ret,
-            reset,
-            mtime_rel,
+        .prop_map(|(env, csr_en, addr, op, operand, writes, trap, ret, reset, mtime_rel, (mir_reg, mir_write))| {
+            Step { env, csr_en, addr, op, operand, writes, trap, ret, reset, mtime_rel, mir_reg, mir_write }
         })
 }
 
@@ -456,6 +472,8 @@ fn setup_write(env: Env, addr: u16, operand: u64) -> Step {
         ret: None,
         reset: false,
         mtime_rel: None,
+        mir_reg: 0,
+        mir_write: None,
     }
 }
 
@@ -485,7 +503,7 @@ fn sequences() -> impl Strategy<Value = Vec<Step>> {
 
 // ---- coverage: what the random suite reached (printed in the summary) ----
 
-const COVER: [&str; 9] = [
+const COVER: [&str; 11] = [
     "allowed own write",
     "allowed alias",
     "allowed vipi",
@@ -495,6 +513,8 @@ const COVER: [&str; 9] = [
     "huret",
     "vtimer at its threshold",
     "huip write with vcpuid != 0 and sideleg.USI",
+    "mirror write",
+    "mirror write racing an instruction's write of the same register",
 ];
 
 thread_local! {
@@ -515,6 +535,11 @@ fn cover(c: &DvCsrs, s: &Step) {
         s.ret.is_some(),
         c.vtimectl & vtimectl::EN != 0 && s.env.mtime.wrapping_add(c.hutimedelta) == c.vtimecmp,
         write && verdict == Verdict::Allowed && s.addr == HUIP && c.vcpuid != 0 && c.sideleg >> irq::USI & 1 != 0,
+        s.mir_write.is_some() && mirror_reg(s.mir_reg).is_some() && !s.reset,
+        write
+            && verdict == Verdict::Allowed
+            && s.mir_write.is_some()
+            && mirror_reg(s.mir_reg).is_some_and(|r| r.csr() == s.addr),
     ];
     COVERAGE.with(|cv| {
         for (k, h) in hit.into_iter().enumerate() {
@@ -679,6 +704,8 @@ fn directed_reset_and_vcpuid() {
         ret: None,
         reset: false,
         mtime_rel: None,
+        mir_reg: 0,
+        mir_write: None,
     };
     let steps = [
         rw(HUSTATUS, u64::MAX, Priv::U),

@@ -111,6 +111,11 @@ module dvc_csr #(
   output logic [7:0]  vcpuid,
   input  logic [63:0] vipi_rdata,
   input  logic        vipi_usip,
+  // the CLINT mirror of vtimecmp/vtimectl/vcpuid (dvext.md §6.3): the generated file's own port
+  input  logic        mir_en,
+  input  logic [1:0]  mir_reg,
+  input  logic [63:0] mir_wdata,
+  output logic [63:0] mir_rdata,
   // interrupts
   output logic        irq_pending,     // an interrupt must be taken before the next instruction
   output logic [5:0]  irq_cause,
@@ -809,6 +814,7 @@ module dvc_csr #(
       .hu_trap_utval(rt_hu_utval), .hu_trap_hutval(rt_hu_hutval), .hu_trap_hutinst(rt_hu_hutinst),
       .huret(huret_commit), .huret_hustatus(rt_huret_hustatus),
       .hgatp(hgatp_r), .htimedelta, .hcounteren({32'd0, hcounteren}), .hstatus(hstatus_r),
+      .mir_en, .mir_reg, .mir_wdata, .mir_rdata,
       .csr_hit(dv_hit), .csr_illegal(dv_illegal), .csr_virtual(dv_virtual), .csr_alias(dv_alias),
       .csr_alias_addr(dv_alias_addr), .csr_vipi(dv_vipi), .csr_vipi_word(dv_vipi_word), .csr_rdata(dv_rdata),
       .utvec(dv_utvec), .uepc(dv_uepc), .hustatus(dv_hustatus), .sedeleg(dv_sedeleg), .sideleg(dv_sideleg),
@@ -875,8 +881,9 @@ module dvc_csr #(
     assign dv_vipi_en = 1'b0;
     assign dv_old = '0;
     assign dv_rb = '0;
+    assign mir_rdata = '0;
     logic unused_no_dv;
-    assign unused_no_dv = ^{vipi_rdata, vipi_usip, trap_gpa, csr_second, dv_vipi, dv_utvec, dv_uepc,
+    assign unused_no_dv = ^{mir_en, mir_reg, mir_wdata, vipi_rdata, vipi_usip, trap_gpa, csr_second, dv_vipi, dv_utvec, dv_uepc,
                             dv_sedeleg, dv_sideleg, dv_hugatp, dv_g_counteren, rt_irq_target, rt_hu_hustatus,
                             rt_hu_ucause, rt_hu_uepc, rt_hu_utval, rt_huret_hustatus};
   end

@@ -67,6 +67,11 @@ module dvc_hart #(
   output logic [7:0]  vcpuid,
   input  logic [63:0] vipi_rdata,
   input  logic        vipi_usip,
+  // the CLINT mirror's port into this hart's DV-Ext CSR file (dvext.md §6.3)
+  input  logic        mir_en,
+  input  logic [1:0]  mir_reg,
+  input  logic [63:0] mir_wdata,
+  output logic [63:0] mir_rdata,
   // commit trace (docs/core.md "Commit trace"): one instruction per cycle, from W
   output logic        tr_valid,
   output logic [63:0] tr_pc,
@@ -552,6 +557,7 @@ module dvc_hart #(
     .satp, .vsatp, .vsstatus_sum(vs_sum), .vsstatus_mxr(vs_mxr), .hgatp, .g_gatp, .hstatus_hu, .hyp_spvp,
     .vpmpcfg, .vpmpaddr, .tlb_flush, .pmp_write, .pmpcfg, .pmpaddr, .mstatus, .mcycle,
     .vipi_en, .vipi_word, .vipi_op, .vipi_operand, .vipi_writes, .vcpuid, .vipi_rdata, .vipi_usip,
+    .mir_en, .mir_reg, .mir_wdata, .mir_rdata,
     .irq_pending, .irq_cause, .wake,
     .tr_en(w_valid && w_csr), .tr_addr(w_rb_addr), .tr_lines(tr_lines[3:0]), .tr_dv(w_valid && w_csr && w_csr_dv),
     .tr_rdata(tr_csr_rdata), .tr_hstatus, .tr_vsstatus, .tr_hustatus, .tr_tval2, .tr_tinst

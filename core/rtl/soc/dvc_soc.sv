@@ -110,12 +110,21 @@ module dvc_soc #(
   logic [NHARTS*2-1:0]  d_size;
   logic [NHARTS*32-1:0] i_rdata;
   logic [NHARTS-1:0]    msip, mtip, meip, seip;
-  // The vIPI bitmap's ports (dvext_vipi, generated for up to 4 harts and the CLINT mirror).
-  localparam int VPORTS = 5;
+  // The vIPI bitmap's ports (dvext_vipi, generated for up to 4 harts and the CLINT mirror):
+  // the harts' (absent harts idle), and the mirror's apart, as its operand depends on its read.
+  localparam int VPORTS = 4;
   logic [VPORTS-1:0]    v_en, v_writes, v_usip;
   logic [VPORTS*2-1:0]  v_word, v_op;
   logic [VPORTS*64-1:0] v_operand, v_rdata;
   logic [VPORTS*8-1:0]  v_vcpuid;
+  logic                 vp_en;
+  logic [1:0]           vp_word;
+  logic [63:0]          vp_operand, vp_rdata;
+  // The CLINT mirror's port into each hart's DV-Ext CSR file.
+  logic [NHARTS-1:0]    mir_en;
+  logic [1:0]           mir_reg;
+  logic [63:0]          mir_wdata;
+  logic [NHARTS*64-1:0] mir_rdata;
 
   for (genvar k = 0; k < NHARTS; k++) begin : g_hart
     dvc_pkg::dop_e op;
@@ -138,6 +147,7 @@ module dvc_soc #(
       .vipi_en(v_en[k]), .vipi_word(v_word[2*k +: 2]), .vipi_op(v_op[2*k +: 2]),
       .vipi_operand(v_operand[64*k +: 64]), .vipi_writes(v_writes[k]), .vcpuid(v_vcpuid[8*k +: 8]),
       .vipi_rdata(v_rdata[64*k +: 64]), .vipi_usip(v_usip[k]),
+      .mir_en(mir_en[k]), .mir_reg, .mir_wdata, .mir_rdata(mir_rdata[64*k +: 64]),
       .tr_virt(tr_virt[k]), .tr_trap_to(tr_trap_to[2*k +: 2]), .tr_hstatus(tr_hstatus[64*k +: 64]),
       .tr_vsstatus(tr_vsstatus[64*k +: 64]), .tr_hustatus(tr_hustatus[64*k +: 64]),
       .tr_tval2(tr_tval2[64*k +: 64]), .tr_tinst(tr_tinst[64*k +: 64]),
@@ -153,7 +163,7 @@ module dvc_soc #(
     );
   end
 
-  // Ports of absent harts and (for now) the CLINT mirror's are idle.
+  // Ports of absent harts are idle.
   for (genvar k = NHARTS; k < VPORTS; k++) begin : g_vport_idle
     assign v_en[k] = 1'b0;
     assign v_writes[k] = 1'b0;
@@ -163,6 +173,7 @@ module dvc_soc #(
     assign v_vcpuid[8*k +: 8] = 8'd0;
   end
   if (HYP) begin : g_vipi
+    logic vp_usip;  // the mirror's port holds no vCPU
     dvext_vipi vipi (
       .clock(clk), .reset(rst),
       .hart__0__en(v_en[0]), .hart__0__word(v_word[0 +: 2]), .hart__0__op(v_op[0 +: 2]),
@@ -177,18 +188,24 @@ module dvc_soc #(
       .hart__3__en(v_en[3]), .hart__3__word(v_word[6 +: 2]), .hart__3__op(v_op[6 +: 2]),
       .hart__3__operand(v_operand[192 +: 64]), .hart__3__writes(v_writes[3]), .hart__3__vcpuid(v_vcpuid[24 +: 8]),
       .hart__3__rdata(v_rdata[192 +: 64]), .hart__3__usip(v_usip[3]),
-      .hart__4__en(v_en[4]), .hart__4__word(v_word[8 +: 2]), .hart__4__op(v_op[8 +: 2]),
-      .hart__4__operand(v_operand[256 +: 64]), .hart__4__writes(v_writes[4]), .hart__4__vcpuid(v_vcpuid[32 +: 8]),
-      .hart__4__rdata(v_rdata[256 +: 64]), .hart__4__usip(v_usip[4])
+      // the CLINT mirror: a csrrw of the word it merged, from no vCPU
+      .hart__4__en(vp_en), .hart__4__word(vp_word), .hart__4__op(2'd1),
+      .hart__4__operand(vp_operand), .hart__4__writes(1'b1), .hart__4__vcpuid(8'd0),
+      .hart__4__rdata(vp_rdata), .hart__4__usip(vp_usip)
     );
+    logic unused_vp_usip;
+    assign unused_vp_usip = vp_usip;
   end else begin : g_no_vipi
     assign v_rdata = '0;
     assign v_usip = '0;
+    assign vp_rdata = '0;
     logic unused_no_vipi;
-    assign unused_no_vipi = ^{v_en, v_writes, v_word, v_op, v_operand, v_vcpuid};
+    assign unused_no_vipi = ^{v_en, v_writes, v_word, v_op, v_operand, v_vcpuid, vp_en, vp_word, vp_operand};
   end
-  logic unused_vport;
-  assign unused_vport = ^{v_rdata[VPORTS*64-1:NHARTS*64], v_usip[VPORTS-1:NHARTS]};
+  if (NHARTS < VPORTS) begin : g_vport_unused
+    logic unused_vport;
+    assign unused_vport = ^{v_rdata[VPORTS*64-1:NHARTS*64], v_usip[VPORTS-1:NHARTS]};
+  end
 
   logic        clint_sel, clint_we, clint_ok, plic_sel, plic_we, plic_ok, plic_ready;
   logic [16:0] clint_off;
@@ -211,10 +228,10 @@ module dvc_soc #(
   assign ram_d_wdata = d_wdata;
   assign ram_i_addr = i_addr;
 
-  dvc_clint #(.NHARTS(NHARTS), .MTIME_DIV(MTIME_DIV)) clint (
+  dvc_clint #(.NHARTS(NHARTS), .MTIME_DIV(MTIME_DIV), .HYP(HYP)) clint (
     .clk, .rst, .sel(clint_sel), .we(clint_we), .offset(clint_off), .size(clint_size), .wdata(clint_wdata),
     .ok(clint_ok), .rdata(clint_rdata), .skip(skip_q), .skip_ticks(skip_ticks_q), .next_event,
-    .msip, .mtip, .mtime
+    .msip, .mtip, .mtime, .mir_en, .mir_reg, .mir_wdata, .mir_rdata, .vp_en, .vp_word, .vp_operand, .vp_rdata
   );
 
   logic [31:1] irq_q;

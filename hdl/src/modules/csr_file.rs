@@ -17,6 +17,7 @@ use crate::options::{GenOptions, Mutant};
 use anyhow::{ensure, Result};
 use dvext_model::csr::table::*;
 use dvext_model::csr::warl::{self, gatp, hustatus, legalize, vtimectl};
+use dvext_model::mirror::MirrorReg;
 use dvext_model::stage2::Access;
 use dvext_model::trap::cause::irq;
 use dvext_model::{DvConfig, Priv};
@@ -143,6 +144,12 @@ pub struct CsrFile {
     pub htimedelta: Signal<In, Bits<64>>,
     pub hcounteren: Signal<In, Bits<64>>,
     pub hstatus: Signal<In, Bits<64>>,
+    /// The CLINT mirror's port (spec §6.3): a bus write of `mir_wdata` to register `mir_reg`
+    /// (`MirrorReg::code`), with the CSR's WARL rules, whatever the hart is doing. It is ordered
+    /// after a CSR instruction of the same cycle that writes the same register (its value wins).
+    pub mir_en: Signal<In, Bit>,
+    pub mir_reg: Signal<In, Bits<2>>,
+    pub mir_wdata: Signal<In, Bits<64>>,
 
     // ---- outputs: the CSR path ----
     pub csr_hit: Signal<Out, Bit>,
@@ -153,6 +160,8 @@ pub struct CsrFile {
     pub csr_vipi: Signal<Out, Bit>,
     pub csr_vipi_word: Signal<Out, Bits<2>>,
     pub csr_rdata: Signal<Out, Bits<64>>,
+    /// The mirror's read: register `mir_reg` (0 for the unused number 3).
+    pub mir_rdata: Signal<Out, Bits<64>>,
 
     // ---- outputs: state for other blocks ----
     pub utvec: Signal<Out, Bits<64>>,
@@ -267,6 +276,9 @@ pub struct CsrFile {
     k_op_rc: Constant<Bits<2>>,
     k_zero12: Constant<Bits<12>>,
     k_zero2: Constant<Bits<2>>,
+    k_mir_vtimecmp: Constant<Bits<2>>,
+    k_mir_vtimectl: Constant<Bits<2>>,
+    k_mir_vcpuid: Constant<Bits<2>>,
     k_zero64: Constant<Bits<64>>,
     /// utvec MODE bit 1: set means MODE ≥ 2 (spec §2, write ignored whole).
     k_utvec_mode_hi: Constant<Bits<64>>,
@@ -327,6 +339,7 @@ pub struct CsrFile {
     wr: Signal<Local, Bit>,
     wdata: Signal<Local, Bits<64>>,
     vt_ok: Signal<Local, Bit>,
+    mir_vt_ok: Signal<Local, Bit>,
     gatp_ok: Signal<Local, Bit>,
     /// The standard hstatus is only consulted for VTSR/VTW/VTVM; the rest is named unused.
     hstatus_unused: Signal<Local, Bits<64>>,
@@ -401,6 +414,9 @@ impl CsrFile {
             htimedelta: Default::default(),
             hcounteren: Default::default(),
             hstatus: Default::default(),
+            mir_en: Default::default(),
+            mir_reg: Default::default(),
+            mir_wdata: Default::default(),
             csr_hit: Default::default(),
             csr_illegal: Default::default(),
             csr_virtual: Default::default(),
@@ -409,6 +425,7 @@ impl CsrFile {
             csr_vipi: Default::default(),
             csr_vipi_word: Default::default(),
             csr_rdata: Default::default(),
+            mir_rdata: Default::default(),
             utvec: Default::default(),
             uepc: Default::default(),
             hustatus: Default::default(),
@@ -517,6 +534,9 @@ impl CsrFile {
             k_op_rc: k2(FUNCT3_RC),
             k_zero12: k12(0),
             k_zero2: k2(0),
+            k_mir_vtimecmp: k2(MirrorReg::Vtimecmp.code()),
+            k_mir_vtimectl: k2(MirrorReg::Vtimectl.code()),
+            k_mir_vcpuid: k2(MirrorReg::Vcpuid.code()),
             k_zero64: k64(0),
             k_utvec_mode_hi: k64(2),
             k_vt_en: k64(vtimectl::EN),
@@ -571,6 +591,7 @@ impl CsrFile {
             wr: Default::default(),
             wdata: Default::default(),
             vt_ok: Default::default(),
+            mir_vt_ok: Default::default(),
             gatp_ok: Default::default(),
             hstatus_unused: Default::default(),
         })
@@ -814,6 +835,24 @@ impl Logic for CsrFile {
                 self.vt_ok.next = true;
             }
         }
+        // ---- the CLINT mirror (spec §6.3): its read, and its write's WARL check ----
+        self.mir_vt_ok.next = false;
+        for k in 0..N_VT_IRQS {
+            if (self.mir_wdata.val() & self.k_vt_irq_field.val()) == self.k_vt_irq_val[k].val() {
+                self.mir_vt_ok.next = true;
+            }
+        }
+        self.mir_rdata.next = self.k_zero64.val();
+        if self.mir_reg.val() == self.k_mir_vtimecmp.val() {
+            self.mir_rdata.next = self.r_vtimecmp.q.val();
+        }
+        if self.mir_reg.val() == self.k_mir_vtimectl.val() {
+            self.mir_rdata.next = self.r_vtimectl.q.val();
+        }
+        if self.mir_reg.val() == self.k_mir_vcpuid.val() {
+            self.mir_rdata.next = self.r_vcpuid.q.val();
+        }
+
         self.gatp_ok.next = false;
         for k in 0..N_GATP_MODES {
             if (self.wdata.val() & self.k_gatp_mode_field.val()) == self.k_gatp_mode_ok[k].val() {
@@ -902,6 +941,21 @@ impl Logic for CsrFile {
                     self.r_vpmpaddr[i].d.next = (self.r_vpmpaddr[i].q.val() & !self.w_vpmpaddr[i].val())
                         | (self.wdata.val() & self.w_vpmpaddr[i].val());
                 }
+            }
+        }
+
+        // ---- the CLINT mirror's write: a bus write ordered after the instruction's ----
+        if self.mir_en.val() {
+            if self.mir_reg.val() == self.k_mir_vtimecmp.val() {
+                self.r_vtimecmp.d.next =
+                    (self.r_vtimecmp.q.val() & !self.w_vtimecmp.val()) | (self.mir_wdata.val() & self.w_vtimecmp.val());
+            }
+            if (self.mir_reg.val() == self.k_mir_vtimectl.val()) & self.mir_vt_ok.val() {
+                self.r_vtimectl.d.next = self.mir_wdata.val() & self.k_vt_keep.val();
+            }
+            if self.mir_reg.val() == self.k_mir_vcpuid.val() {
+                self.r_vcpuid.d.next =
+                    (self.r_vcpuid.q.val() & !self.w_vcpuid.val()) | (self.mir_wdata.val() & self.w_vcpuid.val());
             }
         }
 
@@ -1067,6 +1121,7 @@ mod tests {
         assert_eq!(names.first(), Some(&"clock"));
         assert!(names.contains(&"hvpmpaddr7") && names.contains(&"g_vtvm") && names.contains(&"csr_rdata"));
         assert_eq!(e.ports.iter().find(|p| p.name == "vcpuid").unwrap().bits, 8);
-        assert_eq!(e.ports.len(), 27 + 34);
+        assert!(names.contains(&"mir_en") && names.contains(&"mir_rdata"));
+        assert_eq!(e.ports.len(), 30 + 35);
     }
 }

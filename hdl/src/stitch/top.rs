@@ -27,7 +27,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 pub fn csr_file_timing() -> Timing {
     let access = strings(&["csr_addr", "csr_op", "csr_writes", "priv_lvl", "virt", "hstatus_hu"]);
     Timing {
-        state_inputs: strings(&["reset", "csr_en", "hu_trap*", "huret*"]),
+        state_inputs: strings(&["reset", "csr_en", "hu_trap*", "huret*", "mir_en", "mir_wdata"]),
         state_outputs: strings(&[
             "utvec",
             "uepc",
@@ -48,6 +48,7 @@ pub fn csr_file_timing() -> Timing {
             ("csr_alias*".into(), access.clone()),
             ("csr_vipi*".into(), access),
             ("mip_dv".into(), strings(&["usip_in", "mtime"])),
+            ("mir_rdata".into(), strings(&["mir_reg"])),
             ("g_*".into(), strings(&["hstatus_hu", "hgatp", "htimedelta", "hcounteren", "hstatus"])),
         ],
     }
@@ -85,6 +86,9 @@ const CSR_PASS: &[&str] = &[
     "htimedelta",
     "hcounteren",
     "hstatus",
+    "mir_en",
+    "mir_reg",
+    "mir_wdata",
 ];
 const TRAP_PASS: &[&str] = &[
     "priv_lvl",
@@ -128,6 +132,7 @@ const CSR_OUT: &[&str] = &[
     "csr_alias",
     "csr_alias_addr",
     "csr_rdata",
+    "mir_rdata",
     "hustatus",
     "g_gatp",
     "g_timedelta",

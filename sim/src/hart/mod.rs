@@ -34,9 +34,10 @@ mod tests_h;
 #[cfg(test)]
 mod tests_icache;
 
-use crate::cpu::{Cpu, DvMirrorReg, StepOutcome};
+use crate::cpu::{Cpu, StepOutcome};
 use crate::memory::{BusError, CodeLines, InterruptLines, Memory, CODE_LINE, CODE_LOG};
 use decode::{decode, insn_len, Insn};
+use dvext_model::mirror::MirrorReg;
 use dvext_model::trap::cause::carries_address;
 use dvext_model::trap::{Delegation, Target, TrapInfo};
 use dvext_model::vipi::VipiBitmap;
@@ -860,16 +861,10 @@ impl Cpu for Hart {
     }
 
     fn dv_mirror(&self) -> Option<[u64; 3]> {
-        self.cfg.hypervisor.then_some([self.dv.vtimecmp, self.dv.vtimectl, self.dv.vcpuid])
+        self.cfg.hypervisor.then(|| MirrorReg::ALL.map(|r| r.read(&self.dv)))
     }
 
-    fn dv_mirror_write(&mut self, reg: DvMirrorReg, value: u64) {
-        use dvext_model::csr::table::{VCPUID, VTIMECMP, VTIMECTL};
-        let number = match reg {
-            DvMirrorReg::Vtimecmp => VTIMECMP,
-            DvMirrorReg::Vtimectl => VTIMECTL,
-            DvMirrorReg::Vcpuid => VCPUID,
-        };
-        self.dv.set(number, value, &self.dvcfg);
+    fn dv_mirror_write(&mut self, reg: MirrorReg, value: u64) {
+        reg.write(&mut self.dv, value, &self.dvcfg);
     }
 }

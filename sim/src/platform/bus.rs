@@ -17,8 +17,9 @@ use super::boot_rom::{BOOT_ROM_BASE, BOOT_ROM_SIZE};
 use super::clint::CLINT_BASE;
 use super::htif::Htif;
 use super::ram::Ram;
-use crate::cpu::DvMirrorReg;
+use crate::cpu::Cpu;
 use crate::memory::{BusError, Memory, Size};
+use dvext_model::mirror::{self, MirrorReg};
 
 /// A memory-mapped device. Offsets are relative to the start of the device's range; an access never
 /// crosses the end of the range (the bus refuses those).
@@ -52,16 +53,8 @@ const GRANULE_MASK: u64 = !7;
 
 /// The vIPI words `vipi0..3` in the CLINT window (dvext.md §6.3): 4 × 8 bytes. The bus serves them
 /// itself, ahead of the CLINT device, because the bitmap is machine-wide bus state.
-pub const VIPI_MIRROR: u64 = CLINT_BASE + 0x1_5000;
+pub const VIPI_MIRROR: u64 = CLINT_BASE + mirror::VIPI_OFFSET;
 const VIPI_MIRROR_END: u64 = VIPI_MIRROR + 4 * 8;
-
-/// The per-hart DV-Ext mirrors in the CLINT window (dvext.md §6.3): `vtimecmp` (8 bytes per hart),
-/// `vtimectl` (4 bytes per hart) and `vcpuid` (8 bytes per hart).
-pub const VTIMECMP_MIRROR: u64 = CLINT_BASE + 0x1_0000;
-pub const VTIMECTL_MIRROR: u64 = CLINT_BASE + 0x1_0800;
-pub const VCPUID_MIRROR: u64 = CLINT_BASE + 0x1_5800;
-/// Each per-hart mirror array spans 0x800 bytes of the window.
-const MIRROR_SPAN: u64 = 0x800;
 
 /// The bus side of the per-hart mirrors. Their state is each hart's `DvCsrs`, which a device
 /// access cannot reach while a hart runs, so the bus keeps a snapshot per hart (republished by the
@@ -72,7 +65,7 @@ const MIRROR_SPAN: u64 = 0x800;
 struct DvMirrors {
     /// Per hart: (vtimecmp, vtimectl, vcpuid), `None` for a hart without DV-Ext.
     snap: Vec<Option<[u64; 3]>>,
-    pending: Vec<(usize, DvMirrorReg, u64)>,
+    pending: Vec<(usize, MirrorReg, u64)>,
 }
 
 pub struct Bus {
@@ -177,24 +170,33 @@ impl Bus {
     }
 
     /// The queued mirror writes, oldest first: (hart, register, value before WARL).
-    pub fn take_dv_writes(&mut self) -> Vec<(usize, DvMirrorReg, u64)> {
+    pub fn take_dv_writes(&mut self) -> Vec<(usize, MirrorReg, u64)> {
         std::mem::take(&mut self.dv.pending)
+    }
+
+    /// After a batch (or a step) of hart `h`: applies queued CLINT-mirror writes to their harts
+    /// and republishes the values of every hart they changed and of `h` (its CSR instructions
+    /// may have changed them), so the snapshots are current whenever a hart runs.
+    #[inline]
+    pub fn sync_dv_mirror<C: Cpu>(&mut self, harts: &mut [C], h: usize) {
+        if self.dv_writes_pending() {
+            for (k, reg, v) in self.take_dv_writes() {
+                if let Some(hart) = harts.get_mut(k) {
+                    hart.dv_mirror_write(reg, v);
+                    self.publish_dv(k, hart.dv_mirror());
+                }
+            }
+        }
+        self.publish_dv(h, harts[h].dv_mirror());
     }
 
     /// The hart, register and byte shift of a per-hart mirror access, if `pa` is in one of the
     /// three arrays. `vtimecmp` and `vcpuid` take naturally aligned 4- and 8-byte accesses (as
     /// `mtimecmp`), `vtimectl` 4-byte ones; other sizes, and slots of harts that do not exist
     /// or have no DV-Ext, fault.
-    fn dv_slot(&self, pa: u64, size: u8) -> Option<Result<(usize, DvMirrorReg, u64), BusError>> {
-        let (reg, off, width) = if (VTIMECMP_MIRROR..VTIMECMP_MIRROR + MIRROR_SPAN).contains(&pa) {
-            (DvMirrorReg::Vtimecmp, pa - VTIMECMP_MIRROR, 8)
-        } else if (VTIMECTL_MIRROR..VTIMECTL_MIRROR + MIRROR_SPAN).contains(&pa) {
-            (DvMirrorReg::Vtimectl, pa - VTIMECTL_MIRROR, 4)
-        } else if (VCPUID_MIRROR..VCPUID_MIRROR + MIRROR_SPAN).contains(&pa) {
-            (DvMirrorReg::Vcpuid, pa - VCPUID_MIRROR, 8)
-        } else {
-            return None;
-        };
+    fn dv_slot(&self, pa: u64, size: u8) -> Option<Result<(usize, MirrorReg, u64), BusError>> {
+        let (reg, off) = MirrorReg::at(pa.checked_sub(CLINT_BASE)?)?;
+        let width = reg.width();
         let (hart, shift) = ((off / width) as usize, off % width);
         let size_ok = matches!(size, 4 | 8) && u64::from(size) <= width && off.is_multiple_of(u64::from(size));
         if !size_ok || !matches!(self.dv.snap.get(hart), Some(Some(_))) {
@@ -396,6 +398,10 @@ mod tests {
     use super::*;
     use crate::platform::ram::RAM_BASE;
 
+    const VTIMECMP_MIRROR: u64 = CLINT_BASE + MirrorReg::Vtimecmp.offset();
+    const VTIMECTL_MIRROR: u64 = CLINT_BASE + MirrorReg::Vtimectl.offset();
+    const VCPUID_MIRROR: u64 = CLINT_BASE + MirrorReg::Vcpuid.offset();
+
     /// Remembers the last write; reads return offset + size.
     #[derive(Default)]
     struct Probe {
@@ -494,10 +500,10 @@ mod tests {
         assert_eq!(
             b.take_dv_writes(),
             [
-                (1, DvMirrorReg::Vtimecmp, 0xffff_ffff_0000_1234),
-                (1, DvMirrorReg::Vtimecmp, 0x1234),
-                (0, DvMirrorReg::Vcpuid, 0x1ff),
-                (1, DvMirrorReg::Vtimectl, 3),
+                (1, MirrorReg::Vtimecmp, 0xffff_ffff_0000_1234),
+                (1, MirrorReg::Vtimecmp, 0x1234),
+                (0, MirrorReg::Vcpuid, 0x1ff),
+                (1, MirrorReg::Vtimectl, 3),
             ]
         );
         assert!(!b.dv_writes_pending());

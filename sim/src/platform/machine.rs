@@ -282,21 +282,10 @@ impl<C: Cpu> Machine<C> {
         self.refresh_lines();
     }
 
-    /// After a batch of hart `h`: applies queued CLINT-mirror writes to their harts and
-    /// republishes the values of every hart they changed and of `h` (its CSR instructions may
-    /// have changed them), so the bus's snapshots are current whenever a hart runs.
+    /// After a batch of hart `h`: see [`crate::platform::bus::Bus::sync_dv_mirror`].
     #[inline]
     fn sync_dv_mirror(&mut self, h: usize) {
-        let bus = &mut self.platform.bus;
-        if bus.dv_writes_pending() {
-            for (k, reg, v) in bus.take_dv_writes() {
-                if let Some(hart) = self.harts.get_mut(k) {
-                    hart.dv_mirror_write(reg, v);
-                    bus.publish_dv(k, hart.dv_mirror());
-                }
-            }
-        }
-        bus.publish_dv(h, self.harts[h].dv_mirror());
+        self.platform.bus.sync_dv_mirror(&mut self.harts, h);
     }
 
     /// Advances `mtime` by one. Only the CLINT's lines depend on time (every other device

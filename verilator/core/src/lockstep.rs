@@ -99,11 +99,14 @@ pub struct Lockstep {
 
 impl Lockstep {
     /// The model: `platform` booted exactly as the RTL's was, and its harts.
-    pub fn new(platform: Platform, mut harts: Vec<Hart>) -> Self {
+    pub fn new(mut platform: Platform, mut harts: Vec<Hart>) -> Self {
         for h in &mut harts {
             h.set_pc(dvsim::platform::boot_rom::BOOT_ROM_BASE);
         }
         let n = harts.len();
+        for (k, h) in harts.iter().enumerate() {
+            platform.bus.publish_dv(k, h.dv_mirror());
+        }
         Lockstep {
             platform,
             harts,
@@ -123,6 +126,7 @@ impl Lockstep {
         hart.follow_usip(Some(rec.usip));
         let mut mem = Follow { bus: &mut self.platform.bus, load: rec.load };
         let (out, model) = self.tracer.step(hart, &mut mem, rec.lines, rec.mtime);
+        self.platform.bus.sync_dv_mirror(&mut self.harts, k);
         if let Some((r, v)) = rec.rd.filter(|_| !rec.trap) {
             self.rtl_regs[k][r as usize] = v;
         }
