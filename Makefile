@@ -81,9 +81,9 @@ demo-rtl: rtl lint
 	  tee target/demo.log | grep -oE 'summary .*|test result: .*|FAILED.*|panicked.*'
 
 ## What CI runs: formatting, clippy, freshness of generated/, lint, every test (1,000 cases per
-## RTL module and property), and the formal proofs but the slow one (docs/formal.md), each with
-## its bug variant refuted.
-test: setup fmt clippy check-fresh lint formal-setup
+## RTL module and property; Linux on dvsim, hence `linux` first), and the formal proofs but the
+## slow one (docs/formal.md), each with its bug variant refuted.
+test: setup fmt clippy check-fresh lint formal-setup linux
 	$(CARGO) test --workspace --release
 	$(FORMAL) --quick
 
