@@ -93,9 +93,10 @@ test: setup fmt clippy check-fresh lint formal-setup linux
 ## output is rebuilt only when one of its inputs changed, so a second run costs nothing.
 LINUX_OUT := target/linux
 LINUX_TARBALL := /usr/src/linux-source-6.1.tar.xz
-LINUX_APT := linux-source-6.1 gcc-riscv64-linux-gnu flex bison bc
 linux:
-	@missing=""; for p in $(LINUX_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; test -f $(LINUX_TARBALL) || missing=" linux-source-6.1"; \
+	command -v riscv64-linux-gnu-gcc >/dev/null || missing="$$missing gcc-riscv64-linux-gnu"; \
+	for p in flex bison bc; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
