@@ -11,7 +11,7 @@ APT_PACKAGES := verilator yosys
 FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
 .PHONY: setup rtl check-fresh lint area demo demo-rtl test verify fmt clippy bench-exits fuzz-gen fuzz-rtl bench-rtl boot-rtl \
-	uboot-guest-rtl hv-rtl formal formal-setup
+	uboot-guest-rtl hv-rtl formal formal-setup linux
 
 FW_JUMP := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 UBOOT := /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
@@ -81,11 +81,33 @@ demo-rtl: rtl lint
 	  tee target/demo.log | grep -oE 'summary .*|test result: .*|FAILED.*|panicked.*'
 
 ## What CI runs: formatting, clippy, freshness of generated/, lint, every test (1,000 cases per
-## RTL module and property), and the formal proofs but the slow one (docs/formal.md), each with
-## its bug variant refuted.
-test: setup fmt clippy check-fresh lint formal-setup
+## RTL module and property; Linux on dvsim, hence `linux` first), and the formal proofs but the
+## slow one (docs/formal.md), each with its bug variant refuted.
+test: setup fmt clippy check-fresh lint formal-setup linux
 	$(CARGO) test --workspace --release
 	$(FORMAL) --quick
+
+## dvsim's Linux (docs/linux.md): Debian's linux-source-6.1 with tinyconfig + linux/dvsim.config,
+## cross-compiled for rv64imac, and an initramfs holding linux/init.c (built with the kernel's
+## nolibc), into target/linux/ (Image, initramfs.cpio). Installs its packages when missing; each
+## output is rebuilt only when one of its inputs changed, so a second run costs nothing.
+LINUX_OUT := target/linux
+LINUX_TARBALL := /usr/src/linux-source-6.1.tar.xz
+linux:
+	@missing=""; test -f $(LINUX_TARBALL) || missing=" linux-source-6.1"; \
+	command -v riscv64-linux-gnu-gcc >/dev/null || missing="$$missing gcc-riscv64-linux-gnu"; \
+	for p in flex bison bc; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@$(MAKE) --no-print-directory -s $(LINUX_OUT)/Image $(LINUX_OUT)/initramfs.cpio
+
+$(LINUX_OUT)/Image: linux/build.sh linux/dvsim.config $(LINUX_TARBALL)
+	linux/build.sh kernel
+
+$(LINUX_OUT)/initramfs.cpio: linux/build.sh linux/init.c linux/initramfs.list $(LINUX_OUT)/Image
+	linux/build.sh initramfs
 
 ## Formal proofs of DV-Ext's isolation properties on generated/ (docs/formal.md): one line per
 ## property (proved / FAILED with the counterexample's VCD), and each property refuted on its

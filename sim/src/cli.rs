@@ -42,7 +42,7 @@ pub struct MachineArgs {
     /// Write the generated device tree blob to FILE.
     #[arg(long, value_name = "FILE")]
     pub dtb_out: Option<PathBuf>,
-    /// The `riscv,isa` string advertised in the device tree.
+    /// The `riscv,isa` string advertised in the device tree (default: what the harts implement).
     #[arg(long, value_name = "ISA")]
     pub isa: Option<String>,
     /// Kernel command line (`/chosen/bootargs`).
@@ -80,9 +80,7 @@ impl MachineArgs {
     pub fn config(&self, hypervisor: bool) -> Result<MachineConfig> {
         let mut config =
             MachineConfig { ram_size: self.ram, harts: usize::from(self.harts), hypervisor, ..Default::default() };
-        if let Some(isa) = &self.isa {
-            config.isa = isa.clone();
-        }
+        config.isa = self.isa.clone();
         config.bootargs = self.append.clone();
         if let Some(path) = &self.initrd {
             config.initrd = Some(read_capped(path, self.ram).context("the initrd")?);

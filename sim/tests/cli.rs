@@ -92,6 +92,78 @@ fn dtb_out_writes_the_fdt() {
     assert!(blob.windows(5).any(|w| w == b"cpu@1"));
 }
 
+/// Every property of a flattened device tree as (node path, name, value) (devicetree spec 5.4:
+/// the structure block's BEGIN_NODE/END_NODE/PROP tokens, names in the strings block).
+fn fdt_properties(blob: &[u8]) -> Vec<(String, String, Vec<u8>)> {
+    let be = |at: usize| u32::from_be_bytes(blob[at..at + 4].try_into().unwrap()) as usize;
+    let (structs, strings) = (be(8), be(12));
+    let cstr = |at: usize| {
+        let end = at + blob[at..].iter().position(|&b| b == 0).unwrap();
+        (String::from_utf8(blob[at..end].to_vec()).unwrap(), end + 1)
+    };
+    let (mut at, mut path, mut props) = (structs, Vec::<String>::new(), Vec::new());
+    loop {
+        let token = be(at);
+        at += 4;
+        match token {
+            1 => {
+                let (name, end) = cstr(at);
+                path.push(name);
+                at = end.next_multiple_of(4);
+            }
+            2 => drop(path.pop()),
+            3 => {
+                let (len, name) = (be(at), cstr(strings + be(at + 4)).0);
+                props.push((path.join("/"), name, blob[at + 8..at + 8 + len].to_vec()));
+                at = (at + 8 + len).next_multiple_of(4);
+            }
+            4 => {}
+            9 => return props,
+            t => panic!("bad FDT token {t}"),
+        }
+    }
+}
+
+/// The FDT's `riscv,isa` and its `riscv,isa-base`/`-extensions` split, on every hart: by default
+/// what the harts implement, H included unless `--no-h`; `--isa` replaces it.
+#[test]
+fn isa_describes_the_harts() {
+    let p = tmp("isa.bin", &finisher_program(0x5555));
+    let dtb = std::env::temp_dir().join(format!("dvsim-cli-{}", std::process::id())).join("isa.dtb");
+    // (riscv,isa, riscv,isa-base, riscv,isa-extensions) of each cpu node.
+    let isa = |args: &[&str]| {
+        let out =
+            dvsim(&[&["--dtb-out", dtb.to_str().unwrap(), "--harts", "2"], args, &[p.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let props = fdt_properties(&std::fs::read(&dtb).unwrap());
+        let get = |cpu: &str, name: &str| {
+            let (_, _, v) =
+                props.iter().find(|(n, p, _)| n == cpu && p == name).unwrap_or_else(|| panic!("{cpu} {name}"));
+            let text = String::from_utf8(v.strip_suffix(b"\0").unwrap().to_vec()).unwrap();
+            text.split('\0').map(String::from).collect::<Vec<_>>()
+        };
+        let cpus = ["/cpus/cpu@0", "/cpus/cpu@1"];
+        let all: Vec<_> = cpus
+            .iter()
+            .map(|c| {
+                (get(c, "riscv,isa")[0].clone(), get(c, "riscv,isa-base")[0].clone(), get(c, "riscv,isa-extensions"))
+            })
+            .collect();
+        assert_eq!(all[0], all[1], "both harts alike");
+        all[0].clone()
+    };
+    let (full, base, exts) = isa(&[]);
+    assert_eq!(full, "rv64imach_zicsr_zifencei_zicntr");
+    assert_eq!(base, "rv64i");
+    assert_eq!(exts, ["i", "m", "a", "c", "h", "zicsr", "zifencei", "zicntr"]);
+    let (no_h, _, exts) = isa(&["--no-h"]);
+    assert_eq!(no_h, "rv64imac_zicsr_zifencei_zicntr");
+    assert_eq!(exts, ["i", "m", "a", "c", "zicsr", "zifencei", "zicntr"]);
+    let (custom, _, exts) = isa(&["--isa", "rv64imac_zicsr"]);
+    assert_eq!(custom, "rv64imac_zicsr");
+    assert_eq!(exts, ["i", "m", "a", "c", "zicsr"]);
+}
+
 #[test]
 fn initrd_is_placed_and_described() {
     let p = tmp("pass2.bin", &finisher_program(0x5555));

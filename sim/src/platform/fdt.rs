@@ -20,7 +20,8 @@ pub struct FdtParams<'a> {
     pub harts: usize,
     pub ram_base: u64,
     pub ram_size: u64,
-    /// `riscv,isa`, e.g. "rv64imac_zicsr_zifencei".
+    /// `riscv,isa`, e.g. "rv64imach_zicsr_zifencei_zicntr" (also split into `riscv,isa-base` and
+    /// `riscv,isa-extensions`).
     pub isa: &'a str,
     pub bootargs: Option<&'a str>,
     /// `linux,initrd-start` / `linux,initrd-end` in `/chosen` (QEMU's `-initrd`).

@@ -56,12 +56,21 @@ const POLL_ROUNDS: u64 = 4096;
 pub const BIOS_ADDR: u64 = RAM_BASE;
 pub use dv_platform::map::KERNEL_ADDR;
 
+/// The FDT's `riscv,isa` for harts with H and DV-Ext: every standard extension they implement,
+/// as software reading the device tree (Linux: `h` enables KVM) trusts it over `misa`. Zicntr is
+/// `cycle`/`time`/`instret`; not Zihpm (its counters are hardwired to zero). DV-Ext has no
+/// standard name: `misa` bit 25 announces it (dvext.md §1).
+pub const ISA: &str = "rv64imach_zicsr_zifencei_zicntr";
+/// `riscv,isa` for harts without H and DV-Ext ([`crate::hart::HartConfig::RV64IMAC`], `--no-h`).
+pub const ISA_NO_H: &str = "rv64imac_zicsr_zifencei_zicntr";
+
 #[derive(Clone, Debug)]
 pub struct MachineConfig {
     pub ram_size: u64,
     pub harts: usize,
-    /// The FDT's `riscv,isa`: what the hart implements.
-    pub isa: String,
+    /// The FDT's `riscv,isa` when it should differ from what the harts implement (`--isa`);
+    /// `None` describes the harts truthfully ([`MachineConfig::isa`]).
+    pub isa: Option<String>,
     pub rounds_per_tick: u64,
     pub bootargs: Option<String>,
     /// An initial RAM disk (`--initrd`): placed just below the FDT and described in `/chosen`.
@@ -76,12 +85,19 @@ impl Default for MachineConfig {
         MachineConfig {
             ram_size: super::ram::DEFAULT_RAM_SIZE,
             harts: 1,
-            isa: "rv64imac_zicsr_zifencei".into(),
+            isa: None,
             rounds_per_tick: DEFAULT_ROUNDS_PER_TICK,
             bootargs: None,
             initrd: None,
             hypervisor: true,
         }
+    }
+}
+
+impl MachineConfig {
+    /// The FDT's `riscv,isa`: the override, else [`ISA`] or [`ISA_NO_H`] as the harts have H.
+    pub fn isa(&self) -> &str {
+        self.isa.as_deref().unwrap_or(if self.hypervisor { ISA } else { ISA_NO_H })
     }
 }
 
@@ -170,7 +186,7 @@ impl Platform {
             harts: c.harts,
             ram_base: RAM_BASE,
             ram_size: c.ram_size,
-            isa: &c.isa,
+            isa: c.isa(),
             bootargs: c.bootargs.as_deref(),
             initrd,
         };
