@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod comb_split;
 pub mod emit;
+pub mod lines;
 pub mod modules;
 pub mod options;
 pub mod stitch;

@@ -173,6 +173,18 @@ fn run(cli: Cli) -> Result<()> {
                     hart.saturating_sub(bare),
                     100.0 * hart.saturating_sub(bare) as f64 / hart.max(1) as f64
                 );
+                let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/modules");
+                let l = dvext_hdl::lines::count(&modules, &core_files(&list)?)?;
+                println!();
+                println!("DV-Ext in source lines (code lines: no blank or comment lines, no tests):");
+                println!("{:<24} {:>8}  the generator's modules, rust-hdl (hdl/src/modules)", "generator", l.generator);
+                println!("{:<24} {:>8}  the paper's DV-Ext on Rocket, Chisel", "  paper", 481);
+                println!("{:<24} {:>8}  the Verilog they emit, as the core includes it", "generated", l.generated);
+                println!(
+                    "{:<24} {:>8}  the core's H/DV-Ext hook blocks (g_dvext*, g_vpmp, g_vipi, g_two) and dvc_vpmp.sv",
+                    "core hooks", l.core_hooks
+                );
+                println!("{:<24} {:>8}  the whole core (core/rtl)", "core", l.core_total);
             }
         }
     }

@@ -1,5 +1,6 @@
-//! The bar chart of `make bench-exits`: instructions per operation, DuVisor vs KVM-style, with
-//! the paper's cycle figures beside them (log scale: the costs span two orders of magnitude).
+//! The bar chart of `make bench-exits`: per operation, one bar per series — instructions on the
+//! ISA model, clock cycles on the RTL core (when measured), and the paper's cycles on Rocket —
+//! for DuVisor and the KVM-style baseline (log scale: the costs span two orders of magnitude).
 
 use anyhow::{anyhow, Context, Result};
 use plotters::prelude::*;
@@ -10,34 +11,68 @@ use crate::bench::Row;
 /// A TrueType font for the labels (Debian's fonts-dejavu-core, installed by `make setup`).
 const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
-/// One bar series: its legend, colour, and value per row (None: no bar).
-struct Series {
-    label: &'static str,
-    color: RGBColor,
-    value: fn(&Row) -> Option<f64>,
+/// One bar series: its legend, colour, and value per operation (None: no bar).
+pub struct Series {
+    pub label: String,
+    pub color: RGBColor,
+    pub values: Vec<Option<f64>>,
 }
 
-const SERIES: [Series; 4] = [
-    Series { label: "DuVisor (this model, insns)", color: RGBColor(31, 119, 180), value: |r| Some(r.duvisor.insns) },
-    Series { label: "KVM-style (this model, insns)", color: RGBColor(214, 39, 40), value: |r| Some(r.kvm.insns) },
-    Series {
-        label: "DuVisor (paper, cycles)",
-        color: RGBColor(158, 202, 225),
-        value: |r| r.op.paper.map(|p| p.1 as f64),
-    },
-    Series { label: "KVM (paper, cycles)", color: RGBColor(252, 146, 114), value: |r| r.op.paper.map(|p| p.0 as f64) },
-];
+/// DuVisor's colours are blues, the baseline's reds: dark for the core's cycles, mid for the
+/// model's instructions, light for the paper.
+pub const DUVISOR_RTL: RGBColor = RGBColor(8, 69, 148);
+pub const DUVISOR_MODEL: RGBColor = RGBColor(49, 130, 189);
+pub const DUVISOR_PAPER: RGBColor = RGBColor(158, 202, 225);
+pub const KVM_RTL: RGBColor = RGBColor(165, 15, 21);
+pub const KVM_MODEL: RGBColor = RGBColor(222, 45, 38);
+pub const KVM_PAPER: RGBColor = RGBColor(252, 146, 114);
 
-pub fn write_png(rows: &[Row], path: &std::path::Path) -> Result<()> {
+/// The model's series: instructions per operation under DuVisor and the KVM-style baseline.
+pub fn model_series(rows: &[Row]) -> [Series; 2] {
+    [
+        Series {
+            label: "DuVisor (ISA model, insns)".into(),
+            color: DUVISOR_MODEL,
+            values: rows.iter().map(|r| Some(r.duvisor.insns)).collect(),
+        },
+        Series {
+            label: "KVM-style (ISA model, insns)".into(),
+            color: KVM_MODEL,
+            values: rows.iter().map(|r| Some(r.kvm.insns)).collect(),
+        },
+    ]
+}
+
+/// The paper's cycles on Rocket (DuVisor, KVM) where it gives them.
+pub fn paper_series(rows: &[Row]) -> [Series; 2] {
+    [
+        Series {
+            label: "DuVisor (paper, cycles)".into(),
+            color: DUVISOR_PAPER,
+            values: rows.iter().map(|r| r.op.paper.map(|p| p.1 as f64)).collect(),
+        },
+        Series {
+            label: "KVM (paper, cycles)".into(),
+            color: KVM_PAPER,
+            values: rows.iter().map(|r| r.op.paper.map(|p| p.0 as f64)).collect(),
+        },
+    ]
+}
+
+/// Draws `series` grouped by operation (`groups`, one name per value of each series).
+pub fn write_png(title: &str, groups: &[&str], series: &[Series], path: &std::path::Path) -> Result<()> {
+    if let Some(s) = series.iter().find(|s| s.values.len() != groups.len()) {
+        return Err(anyhow!("series {:?} has {} values for {} operations", s.label, s.values.len(), groups.len()));
+    }
     let font = std::fs::read(FONT).with_context(|| format!("cannot read {FONT} (run `make setup`)"))?;
     let font: &'static [u8] = Box::leak(font.into_boxed_slice());
     register_font("sans-serif", FontStyle::Normal, font).map_err(|_| anyhow!("{FONT} is not a usable font"))?;
-    let root = BitMapBackend::new(path, (1100, 560)).into_drawing_area();
+    let root = BitMapBackend::new(path, (1200, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let top = rows.iter().flat_map(|r| SERIES.iter().filter_map(|s| (s.value)(r))).fold(10.0, f64::max) * 2.0;
-    let n = rows.len();
+    let top = series.iter().flat_map(|s| s.values.iter().flatten().copied()).fold(10.0, f64::max) * 3.0;
+    let n = groups.len();
     let mut chart = ChartBuilder::on(&root)
-        .caption("VM exit cost: DuVisor vs KVM-style (make bench-exits)", ("sans-serif", 24))
+        .caption(title, ("sans-serif", 24))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(70)
@@ -50,23 +85,24 @@ pub fn write_png(rows: &[Row], path: &std::path::Path) -> Result<()> {
         .x_labels(2 * n + 1)
         .x_label_formatter(&|x| {
             let centre = (x - x.floor() - 0.5).abs() < 0.01;
-            rows.get(x.floor() as usize).filter(|_| centre).map(|r| r.op.name.to_string()).unwrap_or_default()
+            groups.get(x.floor() as usize).filter(|_| centre).map(|g| g.to_string()).unwrap_or_default()
         })
         .y_desc("per operation (log scale)")
         .label_style(("sans-serif", 15))
         .draw()
         .map_err(|e| anyhow!("{e}"))?;
-    let w = 0.8 / SERIES.len() as f64;
-    for (k, Series { label, color, value }) in SERIES.iter().enumerate() {
-        let bars = rows.iter().enumerate().filter_map(|(i, r)| {
-            let v = value(r)?;
+    let w = 0.8 / series.len().max(1) as f64;
+    for (k, Series { label, color, values }) in series.iter().enumerate() {
+        let bars = values.iter().enumerate().filter_map(|(i, v)| {
+            let v = (*v)?;
             let x0 = i as f64 + 0.1 + k as f64 * w;
             Some(Rectangle::new([(x0, 10.0), (x0 + w * 0.9, v.max(10.0))], color.filled()))
         });
+        let color = *color;
         chart
             .draw_series(bars)
             .map_err(|e| anyhow!("{e}"))?
-            .label(*label)
+            .label(label.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
     }
     chart
@@ -79,4 +115,16 @@ pub fn write_png(rows: &[Row], path: &std::path::Path) -> Result<()> {
         .map_err(|e| anyhow!("{e}"))?;
     root.present().map_err(|e| anyhow!("{e}"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_series_of_the_wrong_length_is_refused() {
+        let s = Series { label: "x".into(), color: DUVISOR_RTL, values: vec![Some(1.0)] };
+        let e = write_png("t", &["a", "b"], &[s], std::path::Path::new("/nonexistent/x.png")).unwrap_err();
+        assert!(e.to_string().contains("1 values for 2 operations"), "{e}");
+    }
 }

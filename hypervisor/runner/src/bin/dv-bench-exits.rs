@@ -32,7 +32,11 @@ fn main() {
         println!("  [{}] {what}", if ok { "met" } else { "NOT met" });
         all &= ok;
     }
-    match dv_runner::chart::write_png(&rows, &cli.png) {
+    let [dm, km] = dv_runner::chart::model_series(&rows);
+    let [dp, kp] = dv_runner::chart::paper_series(&rows);
+    let groups: Vec<&str> = rows.iter().map(|r| r.op.name).collect();
+    let title = "VM exit cost: DuVisor vs KVM-style on the ISA model (make bench-exits)";
+    match dv_runner::chart::write_png(title, &groups, &[dm, dp, km, kp], &cli.png) {
         Ok(()) => println!("chart: {}", cli.png.display()),
         Err(e) => eprintln!("dv-bench-exits: no chart: {e:#}"),
     }

@@ -4,13 +4,16 @@
 //! between a run of `n` and one of `2n` operations, divided by `n`, of what the guest's hart
 //! measured around its loop (`rdcycle`, `rdinstret`): so boot and teardown cancel, and the
 //! hypervisor, kernel and firmware work of each exit counts. Printed beside the paper's cycles on
-//! Rocket (KVM / DuVisor) and as measured, with no adjustment.
+//! Rocket (KVM / DuVisor) and as measured, with no adjustment. `--png` draws the chart of both
+//! engines: it measures the ISA model's instructions again (seconds) beside the core's cycles.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use dv_runner::bench::{Op, MODES, OPS};
+use dv_runner::chart::{self, Series};
 use dv_runner::summary::{bench_lines, vm_reports};
 use dvrtl::vms::run_conf;
 
@@ -23,6 +26,9 @@ struct Cli {
     /// Only the operations whose name contains this.
     #[arg(long)]
     only: Option<String>,
+    /// Write the bar chart of both engines (and the paper) to this PNG.
+    #[arg(long)]
+    png: Option<PathBuf>,
 }
 
 /// What the guest measured over its loop.
@@ -69,12 +75,16 @@ fn run(cli: &Cli) -> Result<()> {
         "{:<14} {:>18} {:>18} {:>7}   {:>17} {:>7}",
         "operation", "DuVisor", "KVM-style", "ratio", "paper KVM/DuVisor", "ratio"
     );
-    for op in ops {
+    // Cycles per operation under each mode, for the chart.
+    let mut cycles: [Vec<Option<f64>>; 2] = [vec![], vec![]];
+    for op in &ops {
         let mut cost = [(0.0, 0.0); 2];
         for (k, mode) in MODES.iter().enumerate() {
             cost[k] = measure(op, mode, cli.lockstep)?;
         }
         let [(dc, di), (kc, ki)] = cost;
+        cycles[0].push(Some(dc));
+        cycles[1].push(Some(kc));
         let (paper, paper_ratio) = match op.paper {
             Some((k, d)) => (format!("{k} / {d}"), format!("{:.1}x", k as f64 / d as f64)),
             None => ("-".to_string(), "-".to_string()),
@@ -93,7 +103,26 @@ fn run(cli: &Cli) -> Result<()> {
     println!("Ratios as measured: the KVM-style baseline is lean (docs/hypervisor.md); the paper's");
     println!("KVM side is Linux KVM with QEMU. Cycles include every pipeline flush, page walk and");
     println!("cache miss of the exit on dvcore's memory system (docs/core.md, \"Timing\").");
+    if let Some(png) = &cli.png {
+        draw(&ops, cycles, png)?;
+        println!("chart: {}", png.display());
+    }
     Ok(())
+}
+
+/// The chart: the model's instructions and the core's cycles per operation, for DuVisor and the
+/// KVM-style baseline, beside the paper's cycles on Rocket.
+fn draw(ops: &[&Op], cycles: [Vec<Option<f64>>; 2], png: &std::path::Path) -> Result<()> {
+    let rows: Vec<_> =
+        dv_runner::bench::measure_all()?.into_iter().filter(|r| ops.iter().any(|o| o.name == r.op.name)).collect();
+    let [dm, km] = chart::model_series(&rows);
+    let [dp, kp] = chart::paper_series(&rows);
+    let [dc, kc] = cycles;
+    let dr = Series { label: "DuVisor (RTL core, cycles)".into(), color: chart::DUVISOR_RTL, values: dc };
+    let kr = Series { label: "KVM-style (RTL core, cycles)".into(), color: chart::KVM_RTL, values: kc };
+    let groups: Vec<&str> = ops.iter().map(|o| o.name).collect();
+    let title = "VM exit cost: DuVisor vs KVM-style, ISA model and RTL core (make bench-exits)";
+    chart::write_png(title, &groups, &[dm, dr, dp, km, kr, kp], png)
 }
 
 fn main() -> ExitCode {
