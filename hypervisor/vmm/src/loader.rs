@@ -107,6 +107,39 @@ pub fn load_elf(ram: &GuestRam, image: &[u8]) -> Result<Loaded, LoadError> {
     Ok(Loaded { entry: entry.unwrap_or(e), start, end })
 }
 
+/// Alignment of an initrd placed by [`place_initrd`].
+pub const INITRD_ALIGN: u64 = 4096;
+
+/// The bytes a RISC-V Linux `Image` occupies from its load address once running (its header's
+/// `image_size`: text, data and bss, Documentation/riscv/boot-image-header.rst), or `None` when
+/// `image` has no such header (it is some other raw binary).
+pub fn linux_image_size(image: &[u8]) -> Option<u64> {
+    let field = |at: usize, n: usize| image.get(at..at + n);
+    if field(48, 8)? != b"RISCV\0\0\0" || field(56, 4)? != b"RSC\x05" {
+        return None;
+    }
+    Some(u64::from_le_bytes(field(16, 8)?.try_into().ok()?))
+}
+
+/// Copies an initrd (a Linux initramfs) just below `top` (the FDT's address), aligned down to
+/// [`INITRD_ALIGN`], as QEMU and dvsim place it; returns its `(start, end)` for the FDT's
+/// `linux,initrd-start`/`-end`. It must not reach below `floor` (the end of the kernel as it
+/// runs, bss included), nor be empty.
+pub fn place_initrd(ram: &GuestRam, data: &[u8], top: u64, floor: u64) -> Result<(u64, u64), LoadError> {
+    if data.is_empty() {
+        return Err(LoadError::Empty);
+    }
+    let len = data.len() as u64;
+    let start = top.checked_sub(len).map(|a| a & !(INITRD_ALIGN - 1));
+    match start {
+        Some(start) if start >= floor && ram.contains(start, len) => {
+            copy(ram, start, data)?;
+            Ok((start, start + len))
+        }
+        _ => Err(LoadError::OutsideRam { gpa: floor, len }),
+    }
+}
+
 /// Copies the FDT to the top of guest RAM, 2 MiB aligned, and returns its address.
 pub fn place_fdt(ram: &GuestRam, fdt: &[u8]) -> Result<u64, LoadError> {
     let len = fdt.len() as u64;
@@ -208,6 +241,31 @@ mod tests {
         assert!(matches!(load_raw(&r, &[1; 16], 0x800f_fff8), Err(LoadError::OutsideRam { .. })));
         assert_eq!(load_image(&r, b"raw!", 0x8000_0100).unwrap().entry, 0x8000_0100);
         assert_eq!(load_image(&r, b"", 0x8000_0100), Err(LoadError::Empty));
+    }
+
+    #[test]
+    fn linux_header_and_initrd_placement() {
+        let mut img = vec![0u8; 64];
+        img[16..24].copy_from_slice(&0x22_7000u64.to_le_bytes());
+        assert_eq!(linux_image_size(&img), None, "no magic");
+        img[48..56].copy_from_slice(b"RISCV\0\0\0");
+        img[56..60].copy_from_slice(b"RSC\x05");
+        assert_eq!(linux_image_size(&img), Some(0x22_7000));
+        assert_eq!(linux_image_size(&img[..50]), None, "short");
+
+        let mut b = vec![0u8; 8 << 20];
+        let r = ram(&mut b);
+        let rd = vec![0x5a; 0x1200];
+        // Below the FDT at 0x8060_0000, page aligned.
+        assert_eq!(place_initrd(&r, &rd, 0x8060_0000, 0x8042_7000), Ok((0x805f_e000, 0x805f_f200)));
+        let mut got = [0u8; 0x1200];
+        r.read(0x805f_e000, &mut got).unwrap();
+        assert!(got.iter().all(|b| *b == 0x5a));
+        // Would overlap the kernel, or reach below RAM, or wrap: errors.
+        assert!(place_initrd(&r, &rd, 0x8060_0000, 0x805f_f000).is_err());
+        assert!(place_initrd(&r, &rd, 0x8000_1000, 0).is_err());
+        assert!(place_initrd(&r, &rd, 0x100, 0).is_err());
+        assert_eq!(place_initrd(&r, &[], 0x8060_0000, 0), Err(LoadError::Empty));
     }
 
     #[test]
