@@ -58,10 +58,6 @@ pub fn thread_spawn(entry: extern "C" fn(u64) -> !, stack_top: u64, arg: u64, ha
     check(Sys::ThreadSpawn, [entry as *const () as u64, stack_top, arg, hart, 0])
 }
 
-pub fn yield_now() {
-    let _ = check(Sys::Yield, [0; 5]);
-}
-
 pub fn stats() -> Result<HsStats, Errno> {
     let mut s = HsStats::default();
     check(Sys::Stats, [&mut s as *mut HsStats as u64, 0, 0, 0, 0]).map(|_| s)
