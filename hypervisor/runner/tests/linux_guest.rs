@@ -100,3 +100,18 @@ fn linux_guest_two_vcpus() {
 fn linux_guest_kvm_style() {
     boot(1, "kvm");
 }
+
+/// A VM too small for the kernel (4 MiB: the FDT's place at the top, 2 MiB aligned, is inside the
+/// kernel's bss) is refused with a message, never booted over its own FDT.
+#[test]
+fn linux_guest_in_too_little_memory_is_refused() {
+    let images = Images::build().unwrap_or_else(|e| panic!("{e:#}"));
+    let conf = "small hv=duvisor guest=Image initrd=initramfs.cpio mem=4\n";
+    let bundle = images.bundle(conf).unwrap_or_else(|e| panic!("{e:#}"));
+    let mut s = Session::boot(&images, bundle, 1, 256 << 20).unwrap_or_else(|e| panic!("{e:#}"));
+    let out = s.run_to_exit(BUDGET).unwrap_or_else(|e| panic!("{e:#}"));
+    let c = &out.console;
+    assert_eq!(out.exit, RunExit::Fail(1), "{c}");
+    assert!(c.contains("duvisor: placing the guest FDT: ") && c.contains("would overlap the guest image"), "{c}");
+    assert_eq!(vm_reports(c)["small"].status, Some(2), "{c}");
+}

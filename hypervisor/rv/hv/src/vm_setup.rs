@@ -98,8 +98,9 @@ pub fn build() -> Result<Box<VmSetup>, SetupError> {
     }
     let loaded = loader::load_image(&ram, &image[..n], RAW_LOAD_GPA).map_err(|e| msg("loading the guest", e))?;
     // A Linux Image runs past its file (bss): nothing may be placed below that end.
-    let kernel_end =
-        loader::linux_image_size(&image[..n]).map_or(loaded.end, |size| loaded.end.max(loaded.start + size));
+    let kernel_end = loader::linux_image_size(&image[..n])
+        .map_or(loaded.end, |size| loaded.end.max(loaded.start.saturating_add(size)));
+    let occupied = (loaded.start, kernel_end);
     drop(image);
     let vcpus = entry.vcpus as usize;
     let bootargs = (!entry.args.is_empty()).then_some(entry.args);
@@ -108,22 +109,22 @@ pub fn build() -> Result<Box<VmSetup>, SetupError> {
     };
     let fdt_gpa = if entry.initrd.is_empty() {
         let fdt = fdt_for(None).map_err(|e| msg("guest FDT", e))?;
-        loader::place_fdt(&ram, &fdt).map_err(|e| msg("placing the guest FDT", e))?
+        loader::place_fdt(&ram, &fdt, occupied).map_err(|e| msg("placing the guest FDT", e))?
     } else {
         // The FDT goes at the top of RAM and the initrd just below it; the FDT's size does not
         // depend on the initrd's addresses, so a first placement finds where it goes.
         let sized = fdt_for(Some((0, 0))).map_err(|e| msg("guest FDT", e))?;
-        let fdt_gpa = loader::place_fdt(&ram, &sized).map_err(|e| msg("placing the guest FDT", e))?;
+        let fdt_gpa = loader::place_fdt(&ram, &sized, occupied).map_err(|e| msg("placing the guest FDT", e))?;
         let mut rd = vec![0u8; MAX_IMAGE + 1];
         let n = sys::file_read(entry.initrd, &mut rd, 0).map_err(sys_err("FILE_READ (initrd)"))?;
         if n > MAX_IMAGE {
             return Err(msg("the initrd is larger than the loader's buffer", n));
         }
         let initrd =
-            loader::place_initrd(&ram, &rd[..n], fdt_gpa, kernel_end).map_err(|e| msg("placing the initrd", e))?;
+            loader::place_initrd(&ram, &rd[..n], fdt_gpa, occupied).map_err(|e| msg("placing the initrd", e))?;
         drop(rd);
         let fdt = fdt_for(Some(initrd)).map_err(|e| msg("guest FDT", e))?;
-        let at = loader::place_fdt(&ram, &fdt).map_err(|e| msg("placing the guest FDT", e))?;
+        let at = loader::place_fdt(&ram, &fdt, occupied).map_err(|e| msg("placing the guest FDT", e))?;
         if at != fdt_gpa {
             return Err(msg("the guest FDT moved", at));
         }
