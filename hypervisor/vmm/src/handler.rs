@@ -72,7 +72,19 @@ pub trait VirtHw {
     /// `hufence.vvma` (dvext.md §4): this vCPU's guest VS-stage translations (SBI
     /// remote_sfence_vma). The default does nothing: override it on hardware with a TLB.
     fn fence_vvma(&mut self) {}
+    /// How long (guest time) an SBI remote fence waits for its running targets to have fenced
+    /// before it returns anyway ([`RFENCE_WAIT_TICKS`] on the hardware). The default, 0, does not
+    /// wait: the targets fence at their doorbell exits, after the call returned (host tests that
+    /// drive vCPUs one after the other).
+    fn rfence_wait(&self) -> u64 {
+        0
+    }
 }
+
+/// What the hypervisor's `VirtHw::rfence_wait` returns: 10 ms of guest time (10 MHz), far
+/// beyond a doorbell exit's few hundred instructions; only a target that cannot run (its hart
+/// busy with other work) makes a fence return before it is done.
+pub const RFENCE_WAIT_TICKS: u64 = 100_000;
 
 /// What the caller does next with this vCPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -329,6 +341,33 @@ impl Vm {
                     hw.send_vipi(i);
                 }
             }
+        }
+    }
+
+    /// SBI RFENCE completes when its targets have fenced (Linux frees page tables after the
+    /// call; KVM likewise waits until every target has left guest mode): wait until each vCPU of
+    /// `waiting` has taken request `bit` (at its doorbell exit) or stopped, for at most
+    /// [`VirtHw::rfence_wait`] of guest time. Meanwhile this vCPU serves its own requests: a
+    /// target may be waiting in the same way for this one.
+    fn await_fences(&self, me: usize, mut waiting: u64, bit: u64, hw: &mut impl VirtHw) {
+        let wait = hw.rfence_wait();
+        if waiting == 0 || wait == 0 {
+            return;
+        }
+        let give_up = hw.guest_time().saturating_add(wait);
+        loop {
+            for (i, v) in self.vcpus.iter().enumerate().take(64) {
+                if waiting >> i & 1 != 0 && (!v.has_request(bit) || v.state() == HartState::Stopped) {
+                    waiting &= !(1 << i);
+                }
+            }
+            if waiting == 0 || hw.guest_time() >= give_up {
+                return;
+            }
+            if let Some(mine) = self.vcpus.get(me).filter(|v| v.has_requests()) {
+                self.deliver(mine, hw);
+            }
+            core::hint::spin_loop();
         }
     }
 
@@ -814,6 +853,7 @@ impl<H: VirtHw> SbiEnv for Env<'_, H> {
             Fence::I => req::FENCE_I,
             Fence::Vma => req::FENCE_VVMA,
         };
+        let mut waiting = 0u64;
         for (i, v) in self.vm.vcpus.iter().enumerate().take(64) {
             if vcpus_mask >> i & 1 == 0 {
                 continue;
@@ -826,8 +866,13 @@ impl<H: VirtHw> SbiEnv for Env<'_, H> {
             } else if v.state() != HartState::Stopped {
                 v.post(bit);
                 self.hw.send_vipi(i);
+                // A vCPU that is not running yet (StartPending) has no translations to drop.
+                if v.state() != HartState::StartPending {
+                    waiting |= 1 << i;
+                }
             }
         }
+        self.vm.await_fences(self.vcpu, waiting, bit, self.hw);
     }
 
     /// Records the start and rings the target's doorbell, which wakes its thread if it waits

@@ -6,7 +6,7 @@
 use alloc::boxed::Box;
 use alloc::vec;
 
-use duvisor_vmm::handler::{handle_exit, Action};
+use duvisor_vmm::handler::{handle_exit, Action, VirtHw};
 use duvisor_vmm::vcpu::GuestRegs;
 use dv_abi::manifest::Mode;
 use dvext_model::csr::table::{HUCOUNTEREN, HUGATP, HUIE, HUIP, HUSTATUS, HUTIMEDELTA, UTVEC, VTIMECTL};
@@ -141,6 +141,9 @@ fn run_vcpu(s: &'static VmSetup, i: usize) -> u64 {
 fn wait_start(s: &VmSetup, i: usize) -> (u64, u64) {
     loop {
         if let Some(start) = s.vm.take_start(i) {
+            // Ring this vCPU's own doorbell: requests posted while hart_start could not ring it
+            // (this thread had not registered its vcpuid yet) are then delivered at once.
+            Hw.send_vipi(i);
             return start;
         }
         sys::wait_interrupt();
