@@ -84,6 +84,10 @@ fn boot(vcpus: usize, mode: &str) {
         r.hs_entries,
         r.syscalls,
     );
+    for (h, hart) in out.by_mode.iter().enumerate() {
+        let modes: Vec<String> = MODES.iter().zip(hart).map(|(m, n)| format!("{m} {:.2}M", *n as f64 / 1e6)).collect();
+        println!("  hart {h}: {}", modes.join(", "));
+    }
 }
 
 #[test]
