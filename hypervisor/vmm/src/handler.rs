@@ -904,7 +904,31 @@ impl<H: VirtHw> SbiEnv for Env<'_, H> {
         self.hw.console_write(bytes);
     }
 
+    /// Buffered with the UART's output (one stream, in order) and written at a newline or when
+    /// [`FLUSH_AT`] bytes are pending, else when the UART's output would be (the UART is watched
+    /// meanwhile), at `wfi`, shutdown, the end of the VM, or an SBI console read. A character
+    /// per console syscall made the SBI console of a Linux boot (`earlycon=sbi`) about 3,300 HS
+    /// entries.
+    fn console_putchar(&mut self, b: u8) {
+        let mut bus = self.vm.bus.lock();
+        let Some(i) = bus.uart_region() else {
+            drop(bus);
+            return self.hw.console_write(&[b]);
+        };
+        let Some(u) = bus.uart_mut() else { return };
+        u.push_output(&[b]);
+        let out = (b == b'\n' || u.output().len() >= FLUSH_AT).then(|| u.take_output());
+        let pending = !u.output().is_empty();
+        bus.watch_all(i, pending);
+        drop(bus);
+        if let Some(out) = out {
+            self.hw.console_write(&out);
+        }
+    }
+
     fn console_read(&mut self, buf: &mut [u8]) -> usize {
+        // A prompt written before the read must be visible.
+        self.vm.flush_console(self.hw);
         self.hw.console_read(buf).min(buf.len())
     }
 

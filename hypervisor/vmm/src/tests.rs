@@ -449,14 +449,57 @@ fn shutdown_flushes_the_console() {
     let e = ecall(&mut r, srst::EID_SRST, srst::SYSTEM_RESET, &[0, 0]);
     assert_eq!(run(&f, 0, &mut r, e, &mut hw), Action::Shutdown(ShutdownReason::POWEROFF));
     assert_eq!(hw.out, b"$");
-    // DBCN output keeps its order after buffered UART output.
+    // DBCN output keeps its order after buffered UART output, and is flushed at shutdown.
     r.x[5] = u64::from(b'a');
     run(&f, 0, &mut r, store(UART_BASE, tstore(0, 5, false)), &mut hw);
     let e = ecall(&mut r, sbi_spec::dbcn::EID_DBCN, sbi_spec::dbcn::CONSOLE_WRITE_BYTE, &[u64::from(b'b')]);
     run(&f, 0, &mut r, e, &mut hw);
+    assert_eq!(hw.out, b"$", "a partial line stays buffered");
+    let e = ecall(&mut r, srst::EID_SRST, srst::SYSTEM_RESET, &[0, 0]);
+    run(&f, 0, &mut r, e, &mut hw);
     assert_eq!(hw.out, b"$ab");
     let table = std::format!("{}", f.vm.stats_table());
     assert!(table.contains("hypercall") && table.lines().count() == 3);
+}
+
+/// SBI console characters join the UART's buffered output, in order, and go out at a newline,
+/// at `wfi`, before an SBI console read, or at shutdown: not one console write per character.
+#[test]
+fn sbi_console_characters_are_buffered_to_the_line() {
+    let f = fixture(1, 1 << 20);
+    let mut hw = FakeHw::default();
+    let mut r = GuestRegs::default();
+    let putchar = |r: &mut GuestRegs, hw: &mut FakeHw, b: u8| {
+        let e = ecall(r, sbi_spec::legacy::LEGACY_CONSOLE_PUTCHAR, 0, &[u64::from(b)]);
+        assert_eq!(run(&f, 0, r, e, hw), Action::Resume);
+        assert_eq!(r.x[10], 0);
+    };
+    putchar(&mut r, &mut hw, b'h');
+    r.x[5] = u64::from(b'i');
+    run(&f, 0, &mut r, store(UART_BASE, tstore(0, 5, false)), &mut hw);
+    putchar(&mut r, &mut hw, b'!');
+    assert!(hw.out.is_empty(), "nothing before the end of the line");
+    putchar(&mut r, &mut hw, b'\n');
+    assert_eq!(hw.out, b"hi!\n", "one write, in the order written");
+    // A partial line: out at the next UART read (the UART is watched while it holds output).
+    putchar(&mut r, &mut hw, b'>');
+    run(&f, 0, &mut r, load(UART_BASE + 5, tload(4, 5, false)), &mut hw);
+    assert_eq!(hw.out, b"hi!\n>");
+    // ... before an SBI console read ...
+    putchar(&mut r, &mut hw, b'?');
+    let e = ecall(&mut r, sbi_spec::legacy::LEGACY_CONSOLE_GETCHAR, 0, &[]);
+    run(&f, 0, &mut r, e, &mut hw);
+    assert_eq!(hw.out, b"hi!\n>?");
+    // ... at a wfi that waits ...
+    putchar(&mut r, &mut hw, b'z');
+    let e = ExitRecord { cause: 22, epc: PC, tval: WFI, prev_priv: 1, ..Default::default() };
+    assert_eq!(run(&f, 0, &mut r, e, &mut hw), Action::Wait);
+    assert_eq!(hw.out, b"hi!\n>?z");
+    // ... and when a long line fills the buffer.
+    for _ in 0..200 {
+        putchar(&mut r, &mut hw, b'x');
+    }
+    assert_eq!(hw.out.len(), 7 + 128, "the first 128 of them in one write");
 }
 
 fn arb_exit() -> impl Strategy<Value = ExitRecord> {
