@@ -134,19 +134,18 @@ fn clear_of(image: (u64, u64), gpa: u64, len: u64) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Copies an initrd (a Linux initramfs) just below `top` (the FDT's address), aligned down to
-/// [`INITRD_ALIGN`], as QEMU and dvsim place it; returns its `(start, end)` for the FDT's
-/// `linux,initrd-start`/`-end`. It must not overlap `image`, the guest image's range as it runs
-/// (a kernel's bss included), nor be empty.
-pub fn place_initrd(ram: &GuestRam, data: &[u8], top: u64, image: (u64, u64)) -> Result<(u64, u64), LoadError> {
-    if data.is_empty() {
+/// Moves an initrd (a Linux initramfs) of `len` bytes, read into guest RAM at `at`, to just below
+/// `top` (the FDT's address), aligned down to [`INITRD_ALIGN`], as QEMU and dvsim place it;
+/// returns its `(start, end)` for the FDT's `linux,initrd-start`/`-end`. It must not overlap
+/// `image`, the guest image's range as it runs (a kernel's bss included), nor be empty.
+pub fn place_initrd(ram: &GuestRam, at: u64, len: u64, top: u64, image: (u64, u64)) -> Result<(u64, u64), LoadError> {
+    if len == 0 {
         return Err(LoadError::Empty);
     }
-    let len = data.len() as u64;
     let start = top.checked_sub(len).map(|a| a & !(INITRD_ALIGN - 1)).filter(|&a| ram.contains(a, len));
     let start = start.ok_or(LoadError::OutsideRam { gpa: ram.gpa_base(), len })?;
     clear_of(image, start, len)?;
-    copy(ram, start, data)?;
+    ram.copy_within(at, start, len).map_err(|e| LoadError::OutsideRam { gpa: e.gpa, len: e.len })?;
     Ok((start, start + len))
 }
 
@@ -268,20 +267,28 @@ mod tests {
         let mut b = vec![0u8; 8 << 20];
         let r = ram(&mut b);
         let rd = vec![0x5a; 0x1200];
+        let (at, len) = (0x8043_0000, rd.len() as u64);
+        r.write(at, &rd).unwrap();
         let kernel = (0x8020_0000, 0x8042_7000);
         // Below the FDT at 0x8060_0000, page aligned.
-        assert_eq!(place_initrd(&r, &rd, 0x8060_0000, kernel), Ok((0x805f_e000, 0x805f_f200)));
+        assert_eq!(place_initrd(&r, at, len, 0x8060_0000, kernel), Ok((0x805f_e000, 0x805f_f200)));
         let mut got = [0u8; 0x1200];
         r.read(0x805f_e000, &mut got).unwrap();
         assert!(got.iter().all(|b| *b == 0x5a));
         // Would overlap the kernel (its bss), or reach below RAM, or wrap: errors.
         let over = Err(LoadError::OverImage { gpa: 0x8042_6000, len: 0x1200 });
-        assert_eq!(place_initrd(&r, &rd, 0x8042_7200, kernel), over);
-        assert!(matches!(place_initrd(&r, &rd, 0x8000_1000, kernel), Err(LoadError::OutsideRam { .. })));
-        assert!(matches!(place_initrd(&r, &rd, 0x100, kernel), Err(LoadError::OutsideRam { .. })));
-        assert_eq!(place_initrd(&r, &[], 0x8060_0000, kernel), Err(LoadError::Empty));
-        // Right below the kernel is fine.
-        assert_eq!(place_initrd(&r, &rd, 0x8020_0000, kernel), Ok((0x801f_e000, 0x801f_f200)));
+        assert_eq!(place_initrd(&r, at, len, 0x8042_7200, kernel), over);
+        assert!(matches!(place_initrd(&r, at, len, 0x8000_1000, kernel), Err(LoadError::OutsideRam { .. })));
+        assert!(matches!(place_initrd(&r, at, len, 0x100, kernel), Err(LoadError::OutsideRam { .. })));
+        assert!(matches!(place_initrd(&r, 0x807f_f000, len, 0x8060_0000, kernel), Err(LoadError::OutsideRam { .. })));
+        assert_eq!(place_initrd(&r, at, 0, 0x8060_0000, kernel), Err(LoadError::Empty));
+        // Right below the kernel is fine; so is a move onto itself, overlapping.
+        assert_eq!(place_initrd(&r, at, len, 0x8020_0000, kernel), Ok((0x801f_e000, 0x801f_f200)));
+        r.read(0x801f_e000, &mut got).unwrap();
+        assert!(got.iter().all(|b| *b == 0x5a));
+        assert_eq!(place_initrd(&r, 0x801f_e000, len, 0x8020_0800, (0, 0)), Ok((0x801f_f000, 0x8020_0200)));
+        r.read(0x801f_f000, &mut got).unwrap();
+        assert!(got.iter().all(|b| *b == 0x5a));
     }
 
     #[test]

@@ -69,6 +69,16 @@ pub fn file_read(name: &str, buf: &mut [u8], offset: u64) -> Result<usize, Errno
         .map(|n| n as usize)
 }
 
+/// Reads bundle file `name` from `offset` into the `len` bytes at `dst`, memory no Rust
+/// reference covers (guest RAM); returns the bytes copied.
+///
+/// # Safety
+/// `dst..dst + len` must be memory of this process that nothing else reads or writes meanwhile
+/// and that no Rust reference covers (the control plane writes at most `len` bytes there).
+pub unsafe fn file_read_raw(name: &str, dst: *mut u8, len: u64, offset: u64) -> Result<usize, Errno> {
+    check(Sys::FileRead, [name.as_ptr() as u64, name.len() as u64, dst as u64, len, offset]).map(|n| n as usize)
+}
+
 /// This VM's `vms.conf` line; returns its length (may exceed `buf`).
 pub fn args(buf: &mut [u8]) -> Result<usize, Errno> {
     check(Sys::Args, [buf.as_mut_ptr() as u64, buf.len() as u64, 0, 0, 0]).map(|n| n as usize)
