@@ -1,6 +1,6 @@
 //! `vms.conf`, the VM bundle's manifest (docs/hypervisor.md, "Boot and the VM bundle"): one VM
-//! process per line, `name hv=<file> guest=<file> [mode=duvisor|kvm] [vcpus=N] [mem=MiB]
-//! [args="..."]`, `#` comments (outside quotes), at most [`MAX_LINE`] bytes per VM line. Parsed
+//! process per line, `name hv=<file> guest=<file> [initrd=<file>] [mode=duvisor|kvm] [vcpus=N]
+//! [mem=MiB] [args="..."]`, `#` comments (outside quotes), at most [`MAX_LINE`] bytes per VM line. Parsed
 //! without allocation: entries borrow the text. The packer, the control plane and the hypervisor
 //! all parse with [`entries`], so they agree on every line.
 
@@ -21,6 +21,9 @@ pub struct VmEntry<'a> {
     pub name: &'a str,
     pub hv: &'a str,
     pub guest: &'a str,
+    /// A file the hypervisor loads into guest RAM next to the guest and describes in the guest
+    /// FDT's `/chosen` (`linux,initrd-start`/`-end`): a Linux initramfs. Empty when none.
+    pub initrd: &'a str,
     pub mode: Mode,
     pub vcpus: u32,
     pub mem_mib: u32,
@@ -118,13 +121,24 @@ fn parse_line(line: &str, n: usize) -> Result<Option<VmEntry<'_>>, ManifestError
         Some(Ok((name, None))) => name,
         _ => return Err(err("a line starts with the VM name", text)),
     };
-    let mut e = VmEntry { name, hv: "", guest: "", mode: Mode::DuVisor, vcpus: 1, mem_mib: DEFAULT_MEM_MIB, args: "" };
+    let mut e = VmEntry {
+        name,
+        hv: "",
+        guest: "",
+        initrd: "",
+        mode: Mode::DuVisor,
+        vcpus: 1,
+        mem_mib: DEFAULT_MEM_MIB,
+        args: "",
+    };
     for w in words {
         let (k, v) = w.map_err(|near| err("unterminated quote", near))?;
         let Some(v) = v else { return Err(err("expected key=value", k)) };
         match k {
             "hv" => e.hv = v,
             "guest" => e.guest = v,
+            "initrd" if v.is_empty() => return Err(err("initrd= names a file", k)),
+            "initrd" => e.initrd = v,
             "args" => e.args = v,
             "mode" => {
                 e.mode = match v {
@@ -171,6 +185,15 @@ mod tests {
         assert_eq!((v[1].mode, v[1].vcpus, v[1].mem_mib), (Mode::Kvm, 4, 16));
         assert_eq!(v[1].args, "--bench mmio --n 10");
         assert_eq!(v[1].guest, "g.bin");
+        assert_eq!((v[0].initrd, v[1].initrd), ("", ""));
+    }
+
+    #[test]
+    fn an_initrd_is_optional() {
+        let e = entries("lx hv=duvisor guest=Image initrd=initramfs.cpio vcpus=2 mem=128\n").next().unwrap().unwrap();
+        assert_eq!((e.guest, e.initrd, e.vcpus, e.mem_mib), ("Image", "initramfs.cpio", 2, 128));
+        let e = entries("lx hv=duvisor guest=Image initrd=\n").next().unwrap().unwrap_err();
+        assert_eq!(e.what, "initrd= names a file");
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub fn pack(conf: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     let mut count = 0;
     for e in manifest::entries(conf) {
         let e = e.map_err(|e| anyhow::anyhow!("{e}"))?;
-        for (what, name) in [("hv", e.hv), ("guest", e.guest)] {
+        let initrd = (!e.initrd.is_empty()).then_some(("initrd", e.initrd));
+        for (what, name) in [("hv", e.hv), ("guest", e.guest)].into_iter().chain(initrd) {
             match files.iter().find(|(n, _)| n == name) {
                 None => bail!("vm {}: {what}={name} is not among the bundle's files", e.name),
                 Some((_, data)) if data.is_empty() => bail!("vm {}: {what}={name} is empty", e.name),
@@ -97,6 +98,7 @@ mod tests {
     fn bad_manifests_and_missing_files_are_errors() {
         for (conf, want) in [
             ("a hv=hv.elf guest=missing.bin\n", "guest=missing.bin is not among"),
+            ("a hv=hv.elf guest=g.bin initrd=rd.cpio\n", "initrd=rd.cpio is not among"),
             ("a hv=hv.elf guest=g.bin vcpus=0\n", "line 1: vcpus"),
             ("# nothing\n", "lists no VM"),
             (

@@ -9,6 +9,17 @@ use anyhow::{bail, Context, Result};
 
 const TARGET: &str = "riscv64imac-unknown-none-elf";
 
+/// The files of `make linux` a bundle may name (a Linux guest: `guest=Image
+/// initrd=initramfs.cpio`).
+pub const LINUX_IMAGES: [&str; 2] = ["Image", "initramfs.cpio"];
+
+/// Where `make linux` puts Linux (`target/linux/`), or `DVSIM_LINUX_DIR` (as `sim/tests/linux.rs`).
+pub fn linux_dir() -> PathBuf {
+    std::env::var_os("DVSIM_LINUX_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/linux"))
+}
+
 /// The built riscv64 images.
 #[derive(Clone, Debug)]
 pub struct Images {
@@ -66,12 +77,20 @@ impl Images {
         self.path("dvcp")
     }
 
-    /// The bytes of image `name`: a binary of `hypervisor/rv`, or `u-boot.bin` (Debian's U-Boot
-    /// for `qemu-riscv64_smode`, a guest kernel here).
+    /// The bytes of image `name`: a binary of `hypervisor/rv`, `u-boot.bin` (Debian's U-Boot
+    /// for `qemu-riscv64_smode`, a guest kernel here), or `Image` and `initramfs.cpio` (Linux and
+    /// its initramfs from `make linux`, [`linux_dir`]).
     pub fn read(&self, name: &str) -> Result<Vec<u8>> {
         if name == "u-boot.bin" {
             let (_, uboot) = dvsim::firmware::debian_images()?;
             return dvsim::firmware::read(&uboot);
+        }
+        if LINUX_IMAGES.contains(&name) {
+            let path = linux_dir().join(name);
+            if !path.is_file() {
+                bail!("{} is missing: run `make linux` first (it builds the kernel and the initramfs)", path.display());
+            }
+            return std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()));
         }
         dvsim::firmware::read(&self.path(name))
     }
@@ -81,7 +100,8 @@ impl Images {
         let mut names: Vec<String> = Vec::new();
         for line in conf.lines() {
             for word in line.split('#').next().unwrap_or("").split_whitespace() {
-                if let Some(v) = word.strip_prefix("hv=").or_else(|| word.strip_prefix("guest=")) {
+                let file = ["hv=", "guest=", "initrd="].iter().find_map(|k| word.strip_prefix(k));
+                if let Some(v) = file {
                     if !names.iter().any(|n| n == v) {
                         names.push(v.to_string());
                     }

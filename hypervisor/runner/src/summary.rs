@@ -67,6 +67,18 @@ fn cause_line(line: &str) -> Option<(u64, u64)> {
     Some((count, u64::from_str_radix(hex, 16).ok()?))
 }
 
+/// The hypervisor's exit table (`duvisor_vmm::stats`, printed when a VM ends): its `all` row as
+/// (exit kind, count) in column order, `total` last; the last table on the console when several
+/// VMs printed one. `None` when there is none.
+pub fn exit_counts(console: &str) -> Option<Vec<(String, u64)>> {
+    let lines: Vec<&str> = console.lines().collect();
+    let head = lines.iter().rposition(|l| l.split_whitespace().next() == Some("vcpu"))?;
+    let kinds: Vec<&str> = lines[head].split_whitespace().skip(1).collect();
+    let all = lines[head + 1..].iter().find(|l| l.split_whitespace().next() == Some("all"))?;
+    let counts: Vec<u64> = all.split_whitespace().skip(1).map(|c| c.parse().ok()).collect::<Option<_>>()?;
+    (counts.len() == kinds.len()).then(|| kinds.iter().map(|k| k.to_string()).zip(counts).collect())
+}
+
 /// A guest's `bench` line: (operation, ops, instructions retired in the measured loop).
 pub fn bench_lines(console: &str) -> Vec<BenchLine> {
     console
@@ -123,5 +135,17 @@ mod tests {
         let c = "bench mmio ops=5          instret=900            cycles=4000           per_op=180\n";
         let line = BenchLine { op: "mmio".to_string(), ops: 5, instret: 900, cycles: Some(4000) };
         assert_eq!(bench_lines(c), vec![line]);
+    }
+
+    #[test]
+    fn parses_the_exit_table() {
+        let c = "init: powering off\nvcpu    hypercall     stage2       wfi      total\n\
+                 0            3958        958       603       5519\n1  669  139  617  1425\n\
+                 all          4627       1097      1220       6944\n\nduvisor: vm lx: HS entries: 7242\n";
+        let want = [("hypercall", 4627), ("stage2", 1097), ("wfi", 1220), ("total", 6944)];
+        let want: Vec<(String, u64)> = want.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert_eq!(exit_counts(c), Some(want));
+        assert_eq!(exit_counts("no table\n"), None);
+        assert_eq!(exit_counts("vcpu a b\nall 1\n"), None, "a short row");
     }
 }

@@ -113,6 +113,26 @@ impl GuestRam {
         Ok(())
     }
 
+    /// Moves `len` bytes at `from` to `to` (the ranges may overlap).
+    pub fn copy_within(&self, from: u64, to: u64, len: u64) -> Result<(), MemError> {
+        let n = usize::try_from(len).map_err(|_| MemError { gpa: from, len })?;
+        let (src, dst) = (self.offset(from, n)?, self.offset(to, n)?);
+        // SAFETY: both ranges lie inside the region (checked by `offset`); `ptr::copy` allows
+        // them to overlap.
+        unsafe { ptr::copy(self.host.add(src), self.host.add(dst), n) };
+        Ok(())
+    }
+
+    /// The host address of `gpa..gpa + len`, for a copy into guest RAM by someone else (the
+    /// control plane's `FILE_READ`), or `None` when the range is not inside guest RAM. Writing
+    /// through it is `unsafe` for the caller: within `len` bytes, while no vCPU runs on them.
+    pub fn host_range(&self, gpa: u64, len: u64) -> Option<*mut u8> {
+        let off = self.offset(gpa, usize::try_from(len).ok()?).ok()?;
+        // SAFETY: `off <= size` (checked by `offset`): the result is inside the region or one
+        // past its end, as `add` requires.
+        Some(unsafe { self.host.add(off) })
+    }
+
     /// A little-endian 64-bit read (any alignment).
     pub fn read_u64(&self, gpa: u64) -> Result<u64, MemError> {
         let mut b = [0; 8];
@@ -152,5 +172,15 @@ mod tests {
         assert!(!ram.contains(0x8000_1fff, 2));
         assert_eq!(ram.gpa_end(), 0x8000_2000);
         assert_eq!(backing[0x1ff8], 0x88);
+        ram.write(0x8000_0100, b"abcdef").unwrap();
+        ram.copy_within(0x8000_0100, 0x8000_0102, 6).unwrap();
+        let mut b = [0; 8];
+        ram.read(0x8000_0100, &mut b).unwrap();
+        assert_eq!(&b, b"ababcdef", "overlapping move");
+        assert!(ram.copy_within(0x8000_1ffc, 0x8000_0000, 8).is_err());
+        assert!(ram.copy_within(0x8000_0000, 0x8000_1ffc, 8).is_err());
+        assert_eq!(ram.host_range(0x8000_0010, 0x10), Some(backing.as_mut_ptr().wrapping_add(0x10)));
+        assert_eq!(ram.host_range(0x8000_1ff0, 0x11), None);
+        assert_eq!(ram.host_range(0x7fff_fff0, 1), None);
     }
 }

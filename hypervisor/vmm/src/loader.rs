@@ -32,6 +32,8 @@ pub enum LoadError {
     BadElf(&'static str),
     /// The image has no bytes: nothing to run (the guest would fetch from a hole).
     Empty,
+    /// The FDT or the initrd would overwrite the guest image (kernel bss included).
+    OverImage { gpa: u64, len: u64 },
 }
 
 impl fmt::Display for LoadError {
@@ -40,6 +42,9 @@ impl fmt::Display for LoadError {
             LoadError::OutsideRam { gpa, len } => write!(f, "{len:#x} bytes at {gpa:#x} do not fit in guest RAM"),
             LoadError::BadElf(why) => write!(f, "bad guest ELF: {why}"),
             LoadError::Empty => f.write_str("the guest image is empty"),
+            LoadError::OverImage { gpa, len } => {
+                write!(f, "{len:#x} bytes at {gpa:#x} would overlap the guest image: give the VM more memory")
+            }
         }
     }
 }
@@ -107,14 +112,53 @@ pub fn load_elf(ram: &GuestRam, image: &[u8]) -> Result<Loaded, LoadError> {
     Ok(Loaded { entry: entry.unwrap_or(e), start, end })
 }
 
-/// Copies the FDT to the top of guest RAM, 2 MiB aligned, and returns its address.
-pub fn place_fdt(ram: &GuestRam, fdt: &[u8]) -> Result<u64, LoadError> {
+/// Alignment of an initrd placed by [`place_initrd`].
+pub const INITRD_ALIGN: u64 = 4096;
+
+/// The bytes a RISC-V Linux `Image` occupies from its load address once running (its header's
+/// `image_size`: text, data and bss, Documentation/riscv/boot-image-header.rst), or `None` when
+/// `image` has no such header (it is some other raw binary).
+pub fn linux_image_size(image: &[u8]) -> Option<u64> {
+    let field = |at: usize, n: usize| image.get(at..at + n);
+    if field(48, 8)? != b"RISCV\0\0\0" || field(56, 4)? != b"RSC\x05" {
+        return None;
+    }
+    Some(u64::from_le_bytes(field(16, 8)?.try_into().ok()?))
+}
+
+/// `gpa..gpa + len` against the guest image's range: an error when they overlap.
+fn clear_of(image: (u64, u64), gpa: u64, len: u64) -> Result<(), LoadError> {
+    if gpa < image.1 && image.0 < gpa.saturating_add(len) {
+        return Err(LoadError::OverImage { gpa, len });
+    }
+    Ok(())
+}
+
+/// Moves an initrd (a Linux initramfs) of `len` bytes, read into guest RAM at `at`, to just below
+/// `top` (the FDT's address), aligned down to [`INITRD_ALIGN`], as QEMU and dvsim place it;
+/// returns its `(start, end)` for the FDT's `linux,initrd-start`/`-end`. It must not overlap
+/// `image`, the guest image's range as it runs (a kernel's bss included), nor be empty.
+pub fn place_initrd(ram: &GuestRam, at: u64, len: u64, top: u64, image: (u64, u64)) -> Result<(u64, u64), LoadError> {
+    if len == 0 {
+        return Err(LoadError::Empty);
+    }
+    let start = top.checked_sub(len).map(|a| a & !(INITRD_ALIGN - 1)).filter(|&a| ram.contains(a, len));
+    let start = start.ok_or(LoadError::OutsideRam { gpa: ram.gpa_base(), len })?;
+    clear_of(image, start, len)?;
+    ram.copy_within(at, start, len).map_err(|e| LoadError::OutsideRam { gpa: e.gpa, len: e.len })?;
+    Ok((start, start + len))
+}
+
+/// Copies the FDT to the top of guest RAM, 2 MiB aligned, and returns its address. It must not
+/// overlap `image`, the guest image's range as it runs.
+pub fn place_fdt(ram: &GuestRam, fdt: &[u8], image: (u64, u64)) -> Result<u64, LoadError> {
     let len = fdt.len() as u64;
     let too_big = LoadError::OutsideRam { gpa: ram.gpa_base(), len };
     let addr = ram.gpa_end().checked_sub(len).ok_or(too_big)? & !(FDT_ALIGN - 1);
     if addr < ram.gpa_base() {
         return Err(too_big);
     }
+    clear_of(image, addr, len)?;
     copy(ram, addr, fdt)?;
     Ok(addr)
 }
@@ -211,13 +255,55 @@ mod tests {
     }
 
     #[test]
+    fn linux_header_and_initrd_placement() {
+        let mut img = vec![0u8; 64];
+        img[16..24].copy_from_slice(&0x22_7000u64.to_le_bytes());
+        assert_eq!(linux_image_size(&img), None, "no magic");
+        img[48..56].copy_from_slice(b"RISCV\0\0\0");
+        img[56..60].copy_from_slice(b"RSC\x05");
+        assert_eq!(linux_image_size(&img), Some(0x22_7000));
+        assert_eq!(linux_image_size(&img[..50]), None, "short");
+
+        let mut b = vec![0u8; 8 << 20];
+        let r = ram(&mut b);
+        let rd = vec![0x5a; 0x1200];
+        let (at, len) = (0x8043_0000, rd.len() as u64);
+        r.write(at, &rd).unwrap();
+        let kernel = (0x8020_0000, 0x8042_7000);
+        // Below the FDT at 0x8060_0000, page aligned.
+        assert_eq!(place_initrd(&r, at, len, 0x8060_0000, kernel), Ok((0x805f_e000, 0x805f_f200)));
+        let mut got = [0u8; 0x1200];
+        r.read(0x805f_e000, &mut got).unwrap();
+        assert!(got.iter().all(|b| *b == 0x5a));
+        // Would overlap the kernel (its bss), or reach below RAM, or wrap: errors.
+        let over = Err(LoadError::OverImage { gpa: 0x8042_6000, len: 0x1200 });
+        assert_eq!(place_initrd(&r, at, len, 0x8042_7200, kernel), over);
+        assert!(matches!(place_initrd(&r, at, len, 0x8000_1000, kernel), Err(LoadError::OutsideRam { .. })));
+        assert!(matches!(place_initrd(&r, at, len, 0x100, kernel), Err(LoadError::OutsideRam { .. })));
+        assert!(matches!(place_initrd(&r, 0x807f_f000, len, 0x8060_0000, kernel), Err(LoadError::OutsideRam { .. })));
+        assert_eq!(place_initrd(&r, at, 0, 0x8060_0000, kernel), Err(LoadError::Empty));
+        // Right below the kernel is fine; so is a move onto itself, overlapping.
+        assert_eq!(place_initrd(&r, at, len, 0x8020_0000, kernel), Ok((0x801f_e000, 0x801f_f200)));
+        r.read(0x801f_e000, &mut got).unwrap();
+        assert!(got.iter().all(|b| *b == 0x5a));
+        assert_eq!(place_initrd(&r, 0x801f_e000, len, 0x8020_0800, (0, 0)), Ok((0x801f_f000, 0x8020_0200)));
+        r.read(0x801f_f000, &mut got).unwrap();
+        assert!(got.iter().all(|b| *b == 0x5a));
+    }
+
+    #[test]
     fn fdt_placement() {
         let mut b = vec![0u8; 8 << 20];
         let r = ram(&mut b);
-        assert_eq!(place_fdt(&r, &[0xd0; 0x1000]), Ok(0x8060_0000));
+        let none = (0, 0);
+        assert_eq!(place_fdt(&r, &[0xd0; 0x1000], none), Ok(0x8060_0000));
+        assert_eq!(place_fdt(&r, &[0xd0; 0x1000], (0x8020_0000, 0x8060_0000)), Ok(0x8060_0000), "just above");
+        let over = Err(LoadError::OverImage { gpa: 0x8060_0000, len: 0x1000 });
+        assert_eq!(place_fdt(&r, &[0xd0; 0x1000], (0x8020_0000, 0x8060_0001)), over, "over a kernel's bss");
+        assert_eq!(place_fdt(&r, &[0xd0; 0x1000], (0x8060_0fff, 0x8070_0000)), over, "under an ELF segment");
         let mut b = vec![0u8; 1 << 20];
         let r = ram(&mut b);
-        assert_eq!(place_fdt(&r, &[0xd0; 0x1000]), Ok(0x8000_0000));
-        assert!(place_fdt(&r, &vec![0; 2 << 20]).is_err());
+        assert_eq!(place_fdt(&r, &[0xd0; 0x1000], none), Ok(0x8000_0000));
+        assert!(place_fdt(&r, &vec![0; 2 << 20], none).is_err());
     }
 }

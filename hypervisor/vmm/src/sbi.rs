@@ -143,6 +143,11 @@ pub trait SbiEnv {
     /// HSM: this vCPU enters a retentive suspend (resumed by its next interrupt).
     fn suspend_self(&mut self);
     fn console_write(&mut self, bytes: &[u8]);
+    /// One character (legacy console putchar, DBCN write_byte). The default writes it at once;
+    /// the hypervisor buffers it to the end of the line.
+    fn console_putchar(&mut self, b: u8) {
+        self.console_write(&[b]);
+    }
     /// Non-blocking: bytes read, 0 when none.
     fn console_read(&mut self, buf: &mut [u8]) -> usize;
     fn guest_ram(&self) -> &GuestRam;
@@ -247,7 +252,7 @@ fn legacy_call(regs: &mut GuestRegs, eid: u64, a0: u64, env: &mut impl SbiEnv) -
             0
         }
         legacy::LEGACY_CONSOLE_PUTCHAR => {
-            env.console_write(&[a0 as u8]);
+            env.console_putchar(a0 as u8);
             0
         }
         legacy::LEGACY_CONSOLE_GETCHAR => {
@@ -428,7 +433,7 @@ fn console_call(fid: u64, a: [u64; 6], env: &mut impl SbiEnv) -> Ret {
             }
         }
         dbcn::CONSOLE_WRITE_BYTE => {
-            env.console_write(&[a[0] as u8]);
+            env.console_putchar(a[0] as u8);
             Ok(0)
         }
         _ => Err(SbiError::NotSupported),

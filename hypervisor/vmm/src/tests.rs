@@ -35,11 +35,19 @@ struct FakeHw {
     fence_vvma: usize,
     out: Vec<u8>,
     input: VecDeque<u8>,
+    /// `rfence_wait`: 0 (no wait) unless a test sets it.
+    rfence_wait: u64,
+    /// Guest time advanced by each read (0: time stands still unless a test moves it).
+    clock_step: u64,
 }
 
 impl VirtHw for FakeHw {
     fn guest_time(&mut self) -> u64 {
+        self.time += self.clock_step;
         self.time
+    }
+    fn rfence_wait(&self) -> u64 {
+        self.rfence_wait
     }
     fn set_vtimer(&mut self, deadline: Option<u64>) {
         self.vtimer = Some(deadline);
@@ -415,6 +423,13 @@ fn ipis_hsm_and_fences_across_vcpus() {
     let e = ecall(&mut r, rfnc::EID_RFNC, rfnc::REMOTE_FENCE_I, &[0b10, 0]);
     run(&f, 0, &mut r, e, &mut hw0);
     assert_eq!(hw0.sent.len(), sent);
+    // A fence waits for a running target until it has fenced, or gives up after `rfence_wait`.
+    hw0.rfence_wait = 1000;
+    hw0.clock_step = 1;
+    let e = ecall(&mut r, rfnc::EID_RFNC, rfnc::REMOTE_FENCE_I, &[0b01, 0]);
+    run(&f, 0, &mut r, e, &mut hw0);
+    assert_eq!(hw0.time, 0, "only itself: no wait, not even a look at the clock");
+    (hw0.rfence_wait, hw0.clock_step) = (0, 0);
     // Retentive suspend: Wait, Suspended until the next exit.
     let e = ecall(&mut r, hsm::EID_HSM, hsm::HART_SUSPEND, &[0, 0, 0]);
     assert_eq!(run(&f, 0, &mut r, e, &mut hw0), Action::Wait);
@@ -434,14 +449,57 @@ fn shutdown_flushes_the_console() {
     let e = ecall(&mut r, srst::EID_SRST, srst::SYSTEM_RESET, &[0, 0]);
     assert_eq!(run(&f, 0, &mut r, e, &mut hw), Action::Shutdown(ShutdownReason::POWEROFF));
     assert_eq!(hw.out, b"$");
-    // DBCN output keeps its order after buffered UART output.
+    // DBCN output keeps its order after buffered UART output, and is flushed at shutdown.
     r.x[5] = u64::from(b'a');
     run(&f, 0, &mut r, store(UART_BASE, tstore(0, 5, false)), &mut hw);
     let e = ecall(&mut r, sbi_spec::dbcn::EID_DBCN, sbi_spec::dbcn::CONSOLE_WRITE_BYTE, &[u64::from(b'b')]);
     run(&f, 0, &mut r, e, &mut hw);
+    assert_eq!(hw.out, b"$", "a partial line stays buffered");
+    let e = ecall(&mut r, srst::EID_SRST, srst::SYSTEM_RESET, &[0, 0]);
+    run(&f, 0, &mut r, e, &mut hw);
     assert_eq!(hw.out, b"$ab");
     let table = std::format!("{}", f.vm.stats_table());
     assert!(table.contains("hypercall") && table.lines().count() == 3);
+}
+
+/// SBI console characters join the UART's buffered output, in order, and go out at a newline,
+/// at `wfi`, before an SBI console read, or at shutdown: not one console write per character.
+#[test]
+fn sbi_console_characters_are_buffered_to_the_line() {
+    let f = fixture(1, 1 << 20);
+    let mut hw = FakeHw::default();
+    let mut r = GuestRegs::default();
+    let putchar = |r: &mut GuestRegs, hw: &mut FakeHw, b: u8| {
+        let e = ecall(r, sbi_spec::legacy::LEGACY_CONSOLE_PUTCHAR, 0, &[u64::from(b)]);
+        assert_eq!(run(&f, 0, r, e, hw), Action::Resume);
+        assert_eq!(r.x[10], 0);
+    };
+    putchar(&mut r, &mut hw, b'h');
+    r.x[5] = u64::from(b'i');
+    run(&f, 0, &mut r, store(UART_BASE, tstore(0, 5, false)), &mut hw);
+    putchar(&mut r, &mut hw, b'!');
+    assert!(hw.out.is_empty(), "nothing before the end of the line");
+    putchar(&mut r, &mut hw, b'\n');
+    assert_eq!(hw.out, b"hi!\n", "one write, in the order written");
+    // A partial line: out at the next UART read (the UART is watched while it holds output).
+    putchar(&mut r, &mut hw, b'>');
+    run(&f, 0, &mut r, load(UART_BASE + 5, tload(4, 5, false)), &mut hw);
+    assert_eq!(hw.out, b"hi!\n>");
+    // ... before an SBI console read ...
+    putchar(&mut r, &mut hw, b'?');
+    let e = ecall(&mut r, sbi_spec::legacy::LEGACY_CONSOLE_GETCHAR, 0, &[]);
+    run(&f, 0, &mut r, e, &mut hw);
+    assert_eq!(hw.out, b"hi!\n>?");
+    // ... at a wfi that waits ...
+    putchar(&mut r, &mut hw, b'z');
+    let e = ExitRecord { cause: 22, epc: PC, tval: WFI, prev_priv: 1, ..Default::default() };
+    assert_eq!(run(&f, 0, &mut r, e, &mut hw), Action::Wait);
+    assert_eq!(hw.out, b"hi!\n>?z");
+    // ... and when a long line fills the buffer.
+    for _ in 0..200 {
+        putchar(&mut r, &mut hw, b'x');
+    }
+    assert_eq!(hw.out.len(), 7 + 128, "the first 128 of them in one write");
 }
 
 fn arb_exit() -> impl Strategy<Value = ExitRecord> {
@@ -506,6 +564,53 @@ fn arb_regs() -> impl Strategy<Value = GuestRegs> {
         r.x[1..9].copy_from_slice(&rest);
         r
     })
+}
+
+/// Remote fences complete when the targets have fenced: a target that never exits makes the
+/// caller give up after `rfence_wait`; two vCPUs fencing each other at once both return (each
+/// serves its own requests while it waits), and each has fenced.
+#[test]
+fn remote_fences_wait_for_their_targets() {
+    let f = fixture(2, 0x2_0000);
+    let mut r = GuestRegs::default();
+    let mut hw0 = FakeHw { rfence_wait: 1000, clock_step: 1, ..FakeHw::default() };
+    let e = ecall(&mut r, hsm::EID_HSM, hsm::HART_START, &[1, RAM_GPA, 0]);
+    run(&f, 0, &mut r, e, &mut hw0);
+    // StartPending: posted, not waited for.
+    let t = hw0.time;
+    let e = ecall(&mut r, rfnc::EID_RFNC, rfnc::REMOTE_SFENCE_VMA, &[0b10, 0, 0, 0]);
+    run(&f, 0, &mut r, e, &mut hw0);
+    assert!(hw0.time - t < 10, "no wait for a vCPU that has not run");
+    assert!(f.vm.take_start(1).is_some());
+    // Started but never exiting: the call gives up after about rfence_wait ticks.
+    let t = hw0.time;
+    let e = ecall(&mut r, rfnc::EID_RFNC, rfnc::REMOTE_SFENCE_VMA, &[0b10, 0, 0, 0]);
+    run(&f, 0, &mut r, e, &mut hw0);
+    assert!((1000..1010).contains(&(hw0.time - t)), "waited {} ticks", hw0.time - t);
+    assert_eq!(r.x[10], 0);
+    let mut hw1 = FakeHw::default();
+    run(&f, 1, &mut r, irq(0), &mut hw1);
+    assert_eq!(hw1.fence_vvma, 1, "the posted fences are one request");
+
+    // Both at once, on two threads, time standing still: neither may wait for ever.
+    let (vm, results) = (&f.vm, std::sync::Mutex::new(Vec::new()));
+    std::thread::scope(|sc| {
+        for me in 0..2usize {
+            let results = &results;
+            sc.spawn(move || {
+                let mut hw = FakeHw { rfence_wait: u64::MAX, ..FakeHw::default() };
+                let mut r = GuestRegs::default();
+                let e = ecall(&mut r, rfnc::EID_RFNC, rfnc::REMOTE_SFENCE_VMA, &[1 << (1 - me), 0, 0, 0]);
+                let a = handle_exit(vm, me, &mut r, &e, &mut hw);
+                // Its own fence: served while waiting, or at its doorbell exit now.
+                handle_exit(vm, me, &mut r, &irq(0), &mut hw);
+                results.lock().unwrap().push((me, a, r.x[10], hw.fence_vvma));
+            });
+        }
+    });
+    let mut got = results.into_inner().unwrap();
+    got.sort_by_key(|g| g.0);
+    assert_eq!(got, [(0, Action::Resume, 0, 1), (1, Action::Resume, 0, 1)]);
 }
 
 proptest! {

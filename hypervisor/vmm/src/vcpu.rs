@@ -240,6 +240,11 @@ impl VcpuState {
         self.requests.load(Ordering::Acquire) != 0
     }
 
+    /// Whether request `bit` (of [`req`]) is waiting.
+    pub fn has_request(&self, bit: u64) -> bool {
+        self.requests.load(Ordering::Acquire) & bit != 0
+    }
+
     #[inline]
     pub fn deadline(&self) -> Option<u64> {
         let d = self.deadline.load(Ordering::Relaxed);

@@ -40,6 +40,9 @@ pub fn create(
     let bundle = &k.bundle;
     let image = bundle.file(e.hv).ok_or("hypervisor file not in the bundle")?;
     bundle.file(e.guest).ok_or("guest file not in the bundle")?;
+    if !e.initrd.is_empty() {
+        bundle.file(e.initrd).ok_or("initrd file not in the bundle")?;
+    }
     let mut space = AddressSpace::new(&mut k.frames, k.ram.0, k.ram.0 + k.ram.1).ok_or("out of memory")?;
     let mut runs = Vec::new();
     let res = load(k, image, &mut space, &mut runs);

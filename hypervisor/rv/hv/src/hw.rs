@@ -89,6 +89,10 @@ impl duvisor_vmm::handler::VirtHw for Hw {
         unsafe { core::arch::asm!(".word 0xa2000073", options(nostack)) };
     }
 
+    fn rfence_wait(&self) -> u64 {
+        duvisor_vmm::handler::RFENCE_WAIT_TICKS
+    }
+
     fn console_write(&mut self, b: &[u8]) {
         sys::console_write(b);
     }

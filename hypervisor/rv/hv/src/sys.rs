@@ -58,10 +58,6 @@ pub fn thread_spawn(entry: extern "C" fn(u64) -> !, stack_top: u64, arg: u64, ha
     check(Sys::ThreadSpawn, [entry as *const () as u64, stack_top, arg, hart, 0])
 }
 
-pub fn yield_now() {
-    let _ = check(Sys::Yield, [0; 5]);
-}
-
 pub fn stats() -> Result<HsStats, Errno> {
     let mut s = HsStats::default();
     check(Sys::Stats, [&mut s as *mut HsStats as u64, 0, 0, 0, 0]).map(|_| s)
@@ -71,6 +67,16 @@ pub fn stats() -> Result<HsStats, Errno> {
 pub fn file_read(name: &str, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
     check(Sys::FileRead, [name.as_ptr() as u64, name.len() as u64, buf.as_mut_ptr() as u64, buf.len() as u64, offset])
         .map(|n| n as usize)
+}
+
+/// Reads bundle file `name` from `offset` into the `len` bytes at `dst`, memory no Rust
+/// reference covers (guest RAM); returns the bytes copied.
+///
+/// # Safety
+/// `dst..dst + len` must be memory of this process that nothing else reads or writes meanwhile
+/// and that no Rust reference covers (the control plane writes at most `len` bytes there).
+pub unsafe fn file_read_raw(name: &str, dst: *mut u8, len: u64, offset: u64) -> Result<usize, Errno> {
+    check(Sys::FileRead, [name.as_ptr() as u64, name.len() as u64, dst as u64, len, offset]).map(|n| n as usize)
 }
 
 /// This VM's `vms.conf` line; returns its length (may exceed `buf`).

@@ -24,7 +24,8 @@ pub const GUEST_RAM_GPA: u64 = dv_platform::map::RAM_BASE;
 pub const RAW_LOAD_GPA: u64 = dv_platform::map::KERNEL_ADDR;
 /// Page-table memory: enough for 4 KiB mappings of 512 MiB of guest RAM.
 const PT_BYTES: u64 = 2 << 20;
-/// The largest guest image (it is read whole into the heap first).
+/// The largest guest ELF image (it is read whole into the heap first; raw images go straight
+/// into guest RAM).
 const MAX_IMAGE: usize = 3 << 20;
 
 pub struct VmSetup {
@@ -61,6 +62,59 @@ fn msg(what: &str, e: impl fmt::Display) -> SetupError {
     SetupError::Msg(alloc::format!("{what}: {e}"))
 }
 
+/// Loads the guest image; returns where it landed and where it ends as it runs (a Linux Image's
+/// bss included, from its header). An ELF is read into the heap and loaded by its program
+/// headers (at most [`MAX_IMAGE`] bytes); a raw image is read straight into guest RAM at
+/// [`RAW_LOAD_GPA`], so only guest RAM bounds it.
+fn load_guest(ram: &GuestRam, name: &str) -> Result<(loader::Loaded, u64), SetupError> {
+    let mut head = [0u8; 64];
+    let hn = sys::file_read(name, &mut head, 0).map_err(sys_err("FILE_READ (guest image)"))?;
+    let head = &head[..hn];
+    let loaded = if head.starts_with(b"\x7fELF") {
+        let mut image = vec![0u8; MAX_IMAGE + 1];
+        let n = sys::file_read(name, &mut image, 0).map_err(sys_err("FILE_READ (guest image)"))?;
+        if n > MAX_IMAGE {
+            return Err(msg("the guest ELF is larger than the loader's buffer", n));
+        }
+        loader::load_image(ram, &image[..n], RAW_LOAD_GPA).map_err(|e| msg("loading the guest", e))?
+    } else {
+        let n = read_into_ram(ram, name, RAW_LOAD_GPA, ram.gpa_end(), "the guest image")?;
+        if n == 0 {
+            return Err(msg("loading the guest", loader::LoadError::Empty));
+        }
+        loader::Loaded { entry: RAW_LOAD_GPA, start: RAW_LOAD_GPA, end: RAW_LOAD_GPA + n }
+    };
+    let end =
+        loader::linux_image_size(head).map_or(loaded.end, |size| loaded.end.max(loaded.start.saturating_add(size)));
+    Ok((loaded, end))
+}
+
+/// Reads bundle file `name` whole into guest RAM at `gpa`, not beyond `end`; returns its length.
+fn read_into_ram(ram: &GuestRam, name: &str, gpa: u64, end: u64, what: &str) -> Result<u64, SetupError> {
+    let room = end.saturating_sub(gpa);
+    let (base, top) = (ram.gpa_base(), ram.gpa_end());
+    let nowhere = || {
+        let why = "does not fit in guest RAM";
+        SetupError::Msg(alloc::format!("{what} at {gpa:#x} {why} ({base:#x}..{top:#x}): give the VM more memory"))
+    };
+    let too_big = || {
+        let why = alloc::format!("is larger than the {room:#x} bytes from {gpa:#x}");
+        SetupError::Msg(alloc::format!("{what} {why}: give the VM more memory"))
+    };
+    let dst = ram.host_range(gpa, room).filter(|_| room > 0).ok_or_else(nowhere)?;
+    // SAFETY: `dst..dst + room` is guest RAM (`host_range` checked the range), which no Rust
+    // reference covers and no vCPU runs on yet; the control plane writes at most `room` bytes.
+    let n = unsafe { sys::file_read_raw(name, dst, room, 0) }.map_err(sys_err("FILE_READ"))? as u64;
+    if n == room {
+        // It filled the room: it must end there.
+        let mut more = [0u8; 1];
+        if sys::file_read(name, &mut more, room).map_err(sys_err("FILE_READ"))? > 0 {
+            return Err(too_big());
+        }
+    }
+    Ok(n)
+}
+
 pub fn build() -> Result<Box<VmSetup>, SetupError> {
     let v = sys::version().map_err(sys_err("VERSION"))?;
     if v != dv_abi::VERSION {
@@ -91,18 +145,32 @@ pub fn build() -> Result<Box<VmSetup>, SetupError> {
     let gstage = GStage::new(pool).map_err(|e| msg("G-stage root", e))?;
     let hugatp = gstage.hugatp(1);
 
-    let mut image = vec![0u8; MAX_IMAGE + 1];
-    let n = sys::file_read(entry.guest, &mut image, 0).map_err(sys_err("FILE_READ (guest image)"))?;
-    if n > MAX_IMAGE {
-        return Err(msg("the guest image is larger than the loader's buffer", n));
-    }
-    let loaded = loader::load_image(&ram, &image[..n], RAW_LOAD_GPA).map_err(|e| msg("loading the guest", e))?;
-    drop(image);
+    let (loaded, kernel_end) = load_guest(&ram, entry.guest)?;
+    let occupied = (loaded.start, kernel_end);
     let vcpus = entry.vcpus as usize;
     let bootargs = (!entry.args.is_empty()).then_some(entry.args);
-    let fdt = guest_fdt(&GuestFdtParams { bootargs, ..GuestFdtParams::new(vcpus, GUEST_RAM_GPA, ram_bytes) })
-        .map_err(|e| msg("guest FDT", e))?;
-    let fdt_gpa = loader::place_fdt(&ram, &fdt).map_err(|e| msg("placing the guest FDT", e))?;
+    let fdt_for = |initrd| {
+        guest_fdt(&GuestFdtParams { bootargs, initrd, ..GuestFdtParams::new(vcpus, GUEST_RAM_GPA, ram_bytes) })
+    };
+    let fdt_gpa = if entry.initrd.is_empty() {
+        let fdt = fdt_for(None).map_err(|e| msg("guest FDT", e))?;
+        loader::place_fdt(&ram, &fdt, occupied).map_err(|e| msg("placing the guest FDT", e))?
+    } else {
+        // The FDT goes at the top of RAM and the initrd just below it; the FDT's size does not
+        // depend on the initrd's addresses, so a first placement finds where it goes.
+        let sized = fdt_for(Some((0, 0))).map_err(|e| msg("guest FDT", e))?;
+        let fdt_gpa = loader::place_fdt(&ram, &sized, occupied).map_err(|e| msg("placing the guest FDT", e))?;
+        // Read it into the free RAM above the kernel, then move it up under the FDT.
+        let at = kernel_end.next_multiple_of(loader::INITRD_ALIGN);
+        let n = read_into_ram(&ram, entry.initrd, at, fdt_gpa, "the initrd")?;
+        let initrd = loader::place_initrd(&ram, at, n, fdt_gpa, occupied).map_err(|e| msg("placing the initrd", e))?;
+        let fdt = fdt_for(Some(initrd)).map_err(|e| msg("guest FDT", e))?;
+        let at = loader::place_fdt(&ram, &fdt, occupied).map_err(|e| msg("placing the guest FDT", e))?;
+        if at != fdt_gpa {
+            return Err(msg("the guest FDT moved", at));
+        }
+        at
+    };
     let vm = Vm::with_platform(ram, gstage, vcpus).map_err(|e| msg("VM", e))?;
     Ok(Box::new(VmSetup {
         vm,

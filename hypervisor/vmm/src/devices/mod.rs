@@ -308,6 +308,11 @@ impl MmioBus {
         Some(i) == self.uart
     }
 
+    /// The index of the UART's region, if any.
+    pub fn uart_region(&self) -> Option<usize> {
+        self.uart
+    }
+
     /// The UART (the first registered), if any.
     pub fn uart_mut(&mut self) -> Option<&mut Uart> {
         let i = self.uart?;

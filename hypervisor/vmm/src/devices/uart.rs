@@ -94,6 +94,12 @@ impl Uart {
         &self.out
     }
 
+    /// Appends console output that did not come through THR (the SBI console), so that both
+    /// streams reach the console in the order the guest wrote them.
+    pub fn push_output(&mut self, b: &[u8]) {
+        self.out.extend_from_slice(b);
+    }
+
     /// Takes the pending output.
     pub fn take_output(&mut self) -> Vec<u8> {
         core::mem::take(&mut self.out)
