@@ -98,7 +98,7 @@ pub fn run(guest: &str, vcpus: u32, args: &str, harts: usize, budget: u64) -> Re
     for w in args.split_whitespace() {
         let Some((k, v)) = w.split_once('=') else { bail!("guest argument {w:?} is not key=value") };
         if k == "n" && !matches!(v.parse::<u64>(), Ok(1..)) {
-            bail!("n={v:?}: the number of operations must be a positive integer");
+            bail!("{w}: the number of operations n must be a positive integer");
         }
         if w.contains(',') || w.contains('"') {
             bail!("guest argument {w:?}: no commas or quotes");
