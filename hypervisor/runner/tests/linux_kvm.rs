@@ -56,3 +56,32 @@ fn bad_requests_are_refused_before_booting() {
         assert!(format!("{e:#}").contains(bad), "{bad}: {e:#}");
     }
 }
+
+#[test]
+fn the_other_exit_guests_pass_under_linux_kvm() {
+    for (guest, vcpus, args) in [("s2fault", 1, "n=16"), ("vtimer", 1, "n=4 period=0"), ("vipi", 2, "n=8")] {
+        let r = linux_kvm::run(guest, vcpus, args, vcpus as usize, BUDGET).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(r.status, Some(0), "{guest} did not pass under Linux KVM; console:\n{}", r.console);
+        assert!(r.console.contains(&format!("bench {guest} ops=")), "{guest}: no bench line; console:\n{}", r.console);
+    }
+}
+
+/// The VMM itself refuses a configuration it cannot run, says why, and powers the machine off
+/// (status 2), rather than panicking (which, as init, would panic the kernel) or hanging.
+#[test]
+fn kvm_vmm_reports_bad_configurations_and_powers_off() {
+    for (conf, why) in [
+        ("hypercall,vcpus=9", "vcpus=9: 1..=8"),
+        ("hypercall,n=0", "n=\"0\": a positive number of operations"),
+        ("hypercall,mem=1", "mem=1: 4..=1024 MiB"),
+        ("hypercall,bogus", "\"bogus\" is not key=value"),
+        ("nosuch", "/guests/nosuch: errno 2"),
+        ("../init", "bad guest name"),
+    ] {
+        let r = linux_kvm::boot("hypercall", conf, 1, BUDGET).unwrap_or_else(|e| panic!("{conf}: {e:#}"));
+        assert!(r.console.contains("kvm-vmm: error: "), "{conf}: no error line; console:\n{}", r.console);
+        assert!(r.console.contains(why), "{conf}: {why:?} missing; console:\n{}", r.console);
+        assert_eq!(r.status, Some(2), "{conf}: console:\n{}", r.console);
+        assert!(!r.console.contains("Kernel panic"), "{conf}: console:\n{}", r.console);
+    }
+}
