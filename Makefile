@@ -157,10 +157,11 @@ bench-model:
 	  --bios $(FW_JUMP) --kernel $(UBOOT)
 
 ## VM-exit costs (docs/hypervisor.md): hypercall, stage-2 fault, MMIO, vIPI and vtimer
-## microbenchmarks under the DuVisor and the KVM-style configuration, side by side with the paper's
-## figures; writes the bar chart to target/bench-exits.png. Then the same operations on the RTL core
-## (dvrtl-bench-exits): clock cycles per exit beside the paper's cycles on Rocket.
-bench-exits: setup
+## microbenchmarks under the DuVisor and the KVM-style configuration and under Linux 6.1's KVM with
+## kvm-vmm (hence `linux` first), side by side with the paper's figures; writes the bar chart to
+## target/bench-exits.png. Then the same operations on the RTL core (dvrtl-bench-exits, the two
+## hypervisor configurations): clock cycles per exit beside the paper's cycles on Rocket.
+bench-exits: setup linux
 	$(CARGO) run --release --quiet -p dv-runner --bin dv-bench-exits -- --png target/bench-exits.png
 	@echo
 	$(CARGO) run --release --quiet -p dvrtl --bin dvrtl-bench-exits
