@@ -89,7 +89,8 @@ test: setup fmt clippy check-fresh lint formal-setup linux
 
 ## dvsim's Linux (docs/linux.md): Debian's linux-source-6.1 with tinyconfig + linux/dvsim.config,
 ## cross-compiled for rv64imac, and an initramfs holding linux/init.c (built with the kernel's
-## nolibc), into target/linux/ (Image, initramfs.cpio). Installs its packages when missing; each
+## nolibc) and the Linux KVM baseline's VMM and guests (docs/hypervisor.md), into target/linux/
+## (Image, initramfs.cpio). Installs its packages when missing; each
 ## output is rebuilt only when one of its inputs changed, so a second run costs nothing.
 LINUX_OUT := target/linux
 LINUX_TARBALL := /usr/src/linux-source-6.1.tar.xz
@@ -101,12 +102,16 @@ linux:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@rustup target list --installed | grep -q '^riscv64imac-unknown-none-elf$$' || rustup target add riscv64imac-unknown-none-elf
 	@$(MAKE) --no-print-directory -s $(LINUX_OUT)/Image $(LINUX_OUT)/initramfs.cpio
 
 $(LINUX_OUT)/Image: linux/build.sh linux/dvsim.config $(LINUX_TARBALL)
 	linux/build.sh kernel
 
-$(LINUX_OUT)/initramfs.cpio: linux/build.sh linux/init.c linux/initramfs.list $(LINUX_OUT)/Image
+# The initramfs also holds the Linux KVM baseline's VMM and guests (hypervisor/rv/kvm-vmm,
+# hypervisor/rv/guests, with duvisor-vmm): it is rebuilt when their sources change.
+KVM_VMM_SRC := $(shell find hypervisor/rv/kvm-vmm hypervisor/rv/guests hypervisor/vmm/src -name '*.rs' -o -name '*.x' -o -name Cargo.toml)
+$(LINUX_OUT)/initramfs.cpio: linux/build.sh linux/init.c linux/initramfs.list $(LINUX_OUT)/Image $(KVM_VMM_SRC)
 	linux/build.sh initramfs
 
 ## Formal proofs of DV-Ext's isolation properties on generated/ (docs/formal.md): one line per
@@ -152,11 +157,12 @@ bench-model:
 	  --bios $(FW_JUMP) --kernel $(UBOOT)
 
 ## VM-exit costs (docs/hypervisor.md): hypercall, stage-2 fault, MMIO, vIPI and vtimer
-## microbenchmarks under the DuVisor and the KVM-style configuration, side by side with the paper's
-## figures, in instructions on the ISA model (its chart alone: target/bench-exits-model.png). Then
-## the same operations on the RTL core (dvrtl-bench-exits): clock cycles per exit beside the
-## paper's cycles on Rocket, and the chart of both engines and the paper, target/bench-exits.png.
-bench-exits: setup
+## microbenchmarks under the DuVisor and the KVM-style configuration and under Linux 6.1's KVM with
+## kvm-vmm (hence `linux` first), side by side with the paper's figures, in instructions on the ISA
+## model (its chart alone: target/bench-exits-model.png). Then the same operations on the RTL core
+## (dvrtl-bench-exits, the two hypervisor configurations): clock cycles per exit beside the paper's
+## cycles on Rocket, and the chart of both engines and the paper, target/bench-exits.png.
+bench-exits: setup linux
 	$(CARGO) run --release --quiet -p dv-runner --bin dv-bench-exits -- --png target/bench-exits-model.png
 	@echo
 	$(CARGO) run --release --quiet -p dvrtl --bin dvrtl-bench-exits -- --png target/bench-exits.png

@@ -2,7 +2,9 @@
 # Builds dvsim's Linux (docs/linux.md) from Debian's linux-source-6.1 tarball into target/linux/:
 #
 #   linux/build.sh kernel      src/ (the unpacked tarball), build/ (kbuild's output), Image
-#   linux/build.sh initramfs   sysroot/ (the kernel's UAPI headers), init, initramfs.cpio
+#   linux/build.sh initramfs   sysroot/ (the kernel's UAPI headers), init, kvm-vmm and guests/
+#                              (the Linux KVM baseline's VMM and the exit microbenchmark guests,
+#                              from hypervisor/rv, stripped), initramfs.cpio
 #
 # `make linux` installs the packages and calls these only when an input changed (its file
 # targets), so this script does the work unconditionally, except unpacking the 138 MB tarball,
@@ -68,6 +70,16 @@ initramfs() {
     riscv64-linux-gnu-gcc -Os -Wall -Werror -static -nostdlib -fno-asynchronous-unwind-tables \
         -march=rv64imac -mabi=lp64 -I "$OUT/sysroot/include" -include "$SRC/tools/include/nolibc/nolibc.h" \
         -o "$OUT/init" linux/init.c
+    # The Linux KVM baseline (docs/hypervisor.md): the VMM and the guests it runs, built by the
+    # riscv64 workspace of the hypervisor, without their symbols and debug sections.
+    (cd hypervisor/rv && env -u CARGO_TARGET_DIR -u RUSTFLAGS cargo build --release --quiet --target-dir target \
+        -p kvm-vmm -p guests)
+    local rv=hypervisor/rv/target/riscv64imac-unknown-none-elf/release g
+    mkdir -p "$OUT/guests"
+    riscv64-linux-gnu-strip -o "$OUT/kvm-vmm" "$rv/kvm-vmm"
+    for g in hypercall s2fault mmio vipi vtimer; do
+        riscv64-linux-gnu-strip -o "$OUT/guests/$g" "$rv/$g"
+    done
     LINUX_OUT=$OUT "$BUILD/usr/gen_init_cpio" linux/initramfs.list > "$OUT/initramfs.cpio.tmp"
     mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"
     echo "linux: $OUT/initramfs.cpio ($(stat -c %s "$OUT/initramfs.cpio") bytes)"

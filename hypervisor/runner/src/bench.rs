@@ -6,6 +6,12 @@
 //! and entries into HS per operation (from the control plane's per-VM counters). The model's
 //! per-mode retirement counts of the same hart, differenced the same way, show where those
 //! instructions go: the guest, the VM plane (HU), the kernel (HS), the firmware (M).
+//!
+//! A third configuration, **Linux KVM** ([`measure_linux_kvm`]), runs the same guests under Linux
+//! 6.1's KVM with `kvm-vmm` (hypervisor/rv/kvm-vmm) as the user-space VMM, on the same model and
+//! measured the same way: the guest's `instret`, the model's HS-trap count of the guest's hart
+//! (Linux keeps none the runner could read), and the per-mode split, where U is the VMM and HS is
+//! Linux.
 
 use std::fmt::Write as _;
 
@@ -56,6 +62,8 @@ pub struct Cost {
     pub exits_in_hs: f64,
     /// Instructions per operation on the guest's hart by mode, grouped as [`Part::ALL`].
     pub parts: [f64; 4],
+    /// Exits that reached the user-space VMM (KVM_RUN returned) per operation: Linux KVM only.
+    pub vmm_exits: f64,
 }
 
 /// Where an operation's instructions go: the model's per-mode counts (dvext.md §1) grouped by
@@ -64,9 +72,9 @@ pub struct Cost {
 pub enum Part {
     /// VS and VU.
     Guest,
-    /// HU (and plain U): the hypervisor in DuVisor, the VMM in KVM-style.
+    /// HU (and plain U): the hypervisor in DuVisor, the VMM in KVM-style and Linux KVM.
     VmPlane,
-    /// HS: the control plane.
+    /// HS: the control plane (Linux under Linux KVM).
     Kernel,
     /// M: OpenSBI.
     Firmware,
@@ -95,11 +103,18 @@ pub struct Row {
     pub op: &'static Op,
     pub duvisor: Cost,
     pub kvm: Cost,
+    /// Linux KVM, when it could be measured (it needs `make linux`).
+    pub linux: Option<Cost>,
 }
 
 impl Row {
     pub fn ratio(&self) -> f64 {
         self.kvm.insns / self.duvisor.insns
+    }
+
+    /// Linux KVM's instructions per operation over DuVisor's.
+    pub fn linux_ratio(&self) -> Option<f64> {
+        self.linux.map(|l| l.insns / self.duvisor.insns)
     }
 }
 
@@ -146,11 +161,68 @@ pub fn measure(op: &Op, mode: &str) -> Result<Cost> {
         hs_entries: d(a.hs_entries, b.hs_entries),
         exits_in_hs: d(a.exits_in_hs, b.exits_in_hs),
         parts: core::array::from_fn(|k| d(a.parts[k], b.parts[k])),
+        vmm_exits: 0.0,
     })
 }
 
+/// The guest's bootargs under Linux KVM: KVM 6.1 implements SBI 1.0 (the hypercall guest checks
+/// the version it is told), and zero-extends MMIO loads (the MMIO guest skips its sign-extension
+/// check; docs/hypervisor.md "Linux KVM baseline").
+pub fn linux_args(op: &Op, n: u64) -> String {
+    format!("n={n} {} sbi_major=1 sext=0", op.extra).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One Linux KVM run of `op` with `n` operations.
+fn run_linux(op: &Op, n: u64) -> Result<(Run, u64)> {
+    let r = crate::linux_kvm::run(op.guest, op.vcpus, &linux_args(op, n), op.vcpus as usize, 2_000_000_000)
+        .with_context(|| format!("{} (Linux KVM)", op.name))?;
+    let bench = bench_lines(&r.console).into_iter().find(|b| b.ops == n);
+    match bench {
+        Some(b) if r.status == Some(0) => {
+            let h = r.cpu0_hart;
+            Ok((
+                Run {
+                    insns: b.instret,
+                    hs_entries: r.hs_traps[h],
+                    exits_in_hs: r.hs_guest_traps[h],
+                    parts: Part::group(&r.by_mode[h]),
+                },
+                r.mmio_exits + r.sbi_exits,
+            ))
+        }
+        _ => bail!("{} (Linux KVM, n={n}) did not pass; console:\n{}", op.name, r.console),
+    }
+}
+
+/// Measures one operation under Linux KVM: runs with n and 2n operations, as [`measure`].
+pub fn measure_linux_kvm(op: &Op) -> Result<Cost> {
+    let (a, b) = std::thread::scope(|s| {
+        let small = s.spawn(|| run_linux(op, op.n));
+        let large = run_linux(op, 2 * op.n);
+        (small.join().expect("bench thread"), large)
+    });
+    let ((a, va), (b, vb)) = (a?, b?);
+    let n = op.n as f64;
+    let d = |x: u64, y: u64| (y as f64 - x as f64) / n;
+    Ok(Cost {
+        insns: d(a.insns, b.insns),
+        hs_entries: d(a.hs_entries, b.hs_entries),
+        exits_in_hs: d(a.exits_in_hs, b.exits_in_hs),
+        parts: core::array::from_fn(|k| d(a.parts[k], b.parts[k])),
+        vmm_exits: d(va, vb),
+    })
+}
+
+/// Every operation in the three configurations. Linux KVM is left out (with the reason on
+/// stderr) when it cannot run, e.g. without `make linux`.
 pub fn measure_all() -> Result<Vec<Row>> {
-    OPS.iter().map(|op| Ok(Row { op, duvisor: measure(op, MODES[0])?, kvm: measure(op, MODES[1])? })).collect()
+    OPS.iter()
+        .map(|op| {
+            let (duvisor, kvm) = (measure(op, MODES[0])?, measure(op, MODES[1])?);
+            let linux = measure_linux_kvm(op).map_err(|e| eprintln!("Linux KVM: {e:#}")).ok();
+            Ok(Row { op, duvisor, kvm, linux })
+        })
+        .collect()
 }
 
 /// The table `make bench-exits` prints.
@@ -158,28 +230,45 @@ pub fn table(rows: &[Row]) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "{:<14} {:>12} {:>8} {:>12} {:>8} {:>8}   {:>16} {:>7}",
-        "operation", "DuVisor", "HS/op", "KVM-style", "HS/op", "ratio", "paper KVM/DuV", "ratio"
+        "{:<14} {:>9} {:>6} {:>10} {:>6} {:>6}  {:>10} {:>6} {:>7}   {:>16} {:>6}",
+        "operation",
+        "DuVisor",
+        "HS/op",
+        "KVM-style",
+        "HS/op",
+        "ratio",
+        "Linux KVM",
+        "HS/op",
+        "ratio",
+        "paper KVM/DuV",
+        "ratio"
     );
     let _ = writeln!(
         t,
-        "{:<14} {:>12} {:>8} {:>12} {:>8} {:>8}   {:>16} {:>7}",
-        "", "insns/op", "", "insns/op", "", "", "cycles", ""
+        "{:<14} {:>9} {:>6} {:>10} {:>6} {:>6}  {:>10} {:>6} {:>7}   {:>16} {:>6}",
+        "", "insns/op", "", "insns/op", "", "", "insns/op", "", "Lin/DuV", "cycles", ""
     );
     for r in rows {
         let (paper, pratio) = match r.op.paper {
             Some((k, d)) => (format!("{k} / {d}"), format!("{:.1}x", k as f64 / d as f64)),
             None => ("-".into(), "-".into()),
         };
+        let (linux, lhs, lratio) = match (r.linux, r.linux_ratio()) {
+            (Some(l), Some(x)) => (format!("{:.0}", l.insns), format!("{:.2}", l.hs_entries), format!("{x:.1}x")),
+            _ => ("-".into(), "-".into(), "-".into()),
+        };
         let _ = writeln!(
             t,
-            "{:<14} {:>12.0} {:>8.2} {:>12.0} {:>8.2} {:>7.1}x   {:>16} {:>7}",
+            "{:<14} {:>9.0} {:>6.2} {:>10.0} {:>6.2} {:>5.1}x  {:>10} {:>6} {:>7}   {:>16} {:>6}",
             r.op.name,
             r.duvisor.insns,
             r.duvisor.hs_entries,
             r.kvm.insns,
             r.kvm.hs_entries,
             r.ratio(),
+            linux,
+            lhs,
+            lratio,
             paper,
             pratio
         );
@@ -196,13 +285,31 @@ pub fn breakdown(rows: &[Row]) -> String {
     }
     let _ = writeln!(t, " {:>10}", "sum");
     for r in rows {
-        for (cfg, c) in [("DuVisor", &r.duvisor), ("KVM-style", &r.kvm)] {
+        let mut cfgs = vec![("DuVisor", &r.duvisor), ("KVM-style", &r.kvm)];
+        if let Some(l) = &r.linux {
+            cfgs.push(("Linux KVM", l));
+        }
+        for (cfg, c) in cfgs {
             let name = if cfg == "DuVisor" { r.op.name } else { "" };
             let _ = write!(t, "{name:<14} {cfg:<10}");
             for v in c.parts {
                 let _ = write!(t, " {v:>14.0}");
             }
             let _ = writeln!(t, " {:>10.0}", c.parts.iter().sum::<f64>());
+        }
+    }
+    t
+}
+
+/// Linux KVM per operation on the guest's hart: entries into HS (Linux), those that were VM exits
+/// (traps from VS/VU), and the exits that went on to the VMM in user space.
+pub fn linux_detail(rows: &[Row]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "{:<14} {:>12} {:>14} {:>14}", "operation", "HS entries", "VM exits in HS", "exits to VMM");
+    for r in rows {
+        if let Some(l) = &r.linux {
+            let _ =
+                writeln!(t, "{:<14} {:>12.2} {:>14.2} {:>14.2}", r.op.name, l.hs_entries, l.exits_in_hs, l.vmm_exits);
         }
     }
     t

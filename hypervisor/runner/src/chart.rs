@@ -1,6 +1,7 @@
 //! The bar chart of `make bench-exits`: per operation, one bar per series — instructions on the
 //! ISA model, clock cycles on the RTL core (when measured), and the paper's cycles on Rocket —
-//! for DuVisor and the KVM-style baseline (log scale: the costs span two orders of magnitude).
+//! for DuVisor and the KVM-style baseline, and Linux 6.1's KVM on the ISA model (when measured)
+//! (log scale: the costs span three orders of magnitude).
 
 use anyhow::{anyhow, Context, Result};
 use plotters::prelude::*;
@@ -26,6 +27,8 @@ pub const DUVISOR_PAPER: RGBColor = RGBColor(158, 202, 225);
 pub const KVM_RTL: RGBColor = RGBColor(165, 15, 21);
 pub const KVM_MODEL: RGBColor = RGBColor(222, 45, 38);
 pub const KVM_PAPER: RGBColor = RGBColor(252, 146, 114);
+/// Linux KVM's bars are green.
+pub const LINUX_MODEL: RGBColor = RGBColor(44, 160, 44);
 
 /// The model's series: instructions per operation under DuVisor and the KVM-style baseline.
 pub fn model_series(rows: &[Row]) -> [Series; 2] {
@@ -41,6 +44,15 @@ pub fn model_series(rows: &[Row]) -> [Series; 2] {
             values: rows.iter().map(|r| Some(r.kvm.insns)).collect(),
         },
     ]
+}
+
+/// Linux KVM's instructions per operation on the ISA model, if it was measured.
+pub fn linux_series(rows: &[Row]) -> Option<Series> {
+    rows.iter().any(|r| r.linux.is_some()).then(|| Series {
+        label: "Linux KVM (ISA model, insns)".into(),
+        color: LINUX_MODEL,
+        values: rows.iter().map(|r| r.linux.map(|l| l.insns)).collect(),
+    })
 }
 
 /// The paper's cycles on Rocket (DuVisor, KVM) where it gives them.

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod chart;
 pub mod images;
+pub mod linux_kvm;
 pub mod session;
 pub mod suites;
 pub mod summary;

@@ -175,6 +175,10 @@ pub struct Hart {
     /// Traps taken since reset, interrupts included: with the retired count, the steps
     /// `--max-insns` bounds ([`Cpu::steps`]).
     traps: u64,
+    /// Traps taken into HS (any cause, from any mode): a simulator statistic, like `modes`.
+    hs_traps: u64,
+    /// Of those, the ones taken from a guest (V = 1): VM exits into the host kernel.
+    hs_guest_traps: u64,
     /// What the hart implements beyond RV64IMAC + M/S/U.
     pub(crate) cfg: HartConfig,
     /// mip.USIP as an engine the hart follows saw it (lockstep; `None`: from the bitmap).
@@ -242,6 +246,8 @@ impl Hart {
             modes: mode_count::ModeCount::new(),
             cfg,
             traps: 0,
+            hs_traps: 0,
+            hs_guest_traps: 0,
             usip_follow: None,
         }
     }
@@ -312,6 +318,18 @@ impl Hart {
     /// (M, HS, HU, U, VS, VU). An xRET or `huret` counts in the mode it leaves.
     pub fn retired_by_mode(&self) -> mode_count::ByMode {
         self.modes.by_mode()
+    }
+
+    /// Traps taken into HS since reset (every cause, from every mode, OpenSBI's redirections
+    /// through M not included): the entries into the host kernel, counted by the model (a
+    /// statistic; software cannot see it). The control plane counts its own; Linux does not.
+    pub fn hs_traps(&self) -> u64 {
+        self.hs_traps
+    }
+
+    /// The traps into HS taken from VS or VU: VM exits that the host kernel handles.
+    pub fn hs_guest_traps(&self) -> u64 {
+        self.hs_guest_traps
     }
 
     /// Changes privilege and V together (traps, xRET, huret).
@@ -419,6 +437,8 @@ impl Hart {
                 self.set_mode(Priv::S, true);
             }
             Target::HS => {
+                self.hs_traps += 1;
+                self.hs_guest_traps += virt as u64;
                 let c = &mut self.csr;
                 c.sepc = self.pc;
                 c.scause = xcause;

@@ -307,9 +307,11 @@ fn sret_into_v_and_ecalls() {
     assert_eq!((h.privilege(), h.pc), ((Priv::S, true), BASE + 0x200), "VU ecall delegated to VS");
     assert_eq!((h.csr.h.vscause, h.csr.h.vsepc), (cause::ECALL_U, BASE + 0x100));
     assert_eq!(h.csr.h.vsstatus & csr::MSTATUS_SPP, 0);
+    assert_eq!((h.hs_traps(), h.hs_guest_traps()), (0, 0), "a trap into VS is not an HS entry");
     step(&mut h, &mut m);
     assert_eq!((h.privilege(), h.pc), ((Priv::S, false), BASE + 0x600), "VS ecall goes to HS");
     assert_eq!((h.csr.scause, h.csr.sepc), (cause::ECALL_VS, BASE + 0x200));
+    assert_eq!((h.hs_traps(), h.hs_guest_traps()), (1, 1), "an HS entry from the guest (a VM exit)");
     let hst = h.csr.h.hstatus;
     assert_eq!(hst & (HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_GVA), HSTATUS_SPV | HSTATUS_SPVP);
 }

@@ -88,10 +88,26 @@ struct Console {
     len: usize,
 }
 
+/// How the console reaches the SBI implementation: 0 = not probed yet, 1 = DBCN (SBI 2.0: one
+/// call per buffer), 2 = the legacy `console_putchar` (one call per byte: Linux KVM 6.1 implements
+/// SBI 1.0 without DBCN and hands `console_putchar` to its user-space VMM). Probed once, at the
+/// first output.
+static CONSOLE_KIND: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
 impl Console {
     fn flush(&mut self) {
+        use core::sync::atomic::Ordering;
         if self.len != 0 {
-            sbi::console_write(&self.buf[..self.len]);
+            let mut kind = CONSOLE_KIND.load(Ordering::Relaxed);
+            if kind == 0 {
+                kind = if sbi::probe(sbi::EXT_DBCN) != 0 { 1 } else { 2 };
+                CONSOLE_KIND.store(kind, Ordering::Relaxed);
+            }
+            if kind == 1 {
+                sbi::console_write(&self.buf[..self.len]);
+            } else {
+                self.buf[..self.len].iter().for_each(|&b| sbi::legacy_putchar(b));
+            }
             self.len = 0;
         }
     }

@@ -6,6 +6,7 @@ pub const EXT_IPI: u64 = 0x0073_5049;
 pub const EXT_HSM: u64 = 0x0048_534D;
 pub const EXT_SRST: u64 = 0x5352_5354;
 pub const EXT_DBCN: u64 = 0x4442_434E;
+pub const EXT_LEGACY_PUTCHAR: u64 = 0x01;
 pub const RESET_SHUTDOWN: u64 = 0;
 pub const REASON_NONE: u64 = 0;
 pub const REASON_FAILURE: u64 = 1;
@@ -55,6 +56,11 @@ pub fn hart_stop() -> ! {
 pub fn console_write(b: &[u8]) {
     // Guest physical = virtual (satp is 0 in these guests).
     call(EXT_DBCN, 0, b.len() as u64, b.as_ptr() as u64, 0);
+}
+
+/// The legacy (SBI v0.1) `console_putchar`: extension 0x01, the byte in a0.
+pub fn legacy_putchar(b: u8) {
+    call(EXT_LEGACY_PUTCHAR, 0, u64::from(b), 0, 0);
 }
 
 pub fn system_reset(kind: u64, reason: u64) -> ! {

@@ -27,10 +27,14 @@ fn main(_fdt: u64) {
         wr(SCR, v);
         check_eq!(10, rd(SCR), v);
     }
-    // A sign-extending load of 0xff must give -1 in the destination register.
+    // A sign-extending load of 0xff must give -1 in the destination register. `sext=0` skips
+    // this check: Linux 6.1's KVM zero-extends every MMIO load (`kvm_riscv_vcpu_mmio_return`
+    // shifts an unsigned long right), so `lb` of 0xff gives 0xff there.
     // SAFETY: as for rd.
     let signed = unsafe { ((UART + SCR) as *const i8).read_volatile() };
-    check_eq!(11, signed as i64, -1i64);
+    if param("sext", 1) != 0 {
+        check_eq!(11, signed as i64, -1i64);
+    }
     check!(12, rd(LSR) & LSR_THRE != 0);
     for &b in b"mmio: hello through the emulated UART\n" {
         while rd(LSR) & LSR_THRE == 0 {}

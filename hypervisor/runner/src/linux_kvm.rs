@@ -1,0 +1,178 @@
+//! The Linux KVM baseline (docs/hypervisor.md, "Linux KVM baseline"): Linux 6.1 from `make linux`
+//! boots on the in-process ISA model through OpenSBI `fw_jump`, with an initramfs built here whose
+//! init is `kvm-vmm` (hypervisor/rv/kvm-vmm, a small VMM on the standard KVM API) and which holds
+//! the guest image; the kernel command line says what to run (`dvkvm=<guest>,vcpus=N,key=value..`).
+//! The VMM runs the guest under KVM, prints its console and its exit counts, and powers off.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use dvsim::hart::mode_count::ByMode;
+use dvsim::hart::Hart;
+use dvsim::platform::console::{QueueSource, VecSink};
+use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR};
+use dvsim::platform::{Machine, MachineConfig, Platform, RunExit};
+
+use crate::Images;
+
+/// The guests `kvm-vmm` can be given (the exit microbenchmarks and the functional ones).
+pub const GUESTS: &[&str] = &["hypercall", "s2fault", "mmio", "vipi", "vtimer", "wfi", "traps", "crash"];
+
+/// RAM of the machine Linux runs on (the guest's comes out of it).
+const RAM: u64 = 256 << 20;
+
+/// The kernel and the VMM's exit counts as one run reports them.
+#[derive(Clone, Debug, Default)]
+pub struct KvmRun {
+    pub console: String,
+    /// `kvm-vmm: status <s>`: 0 when the guest shut down with reason "none".
+    pub status: Option<i64>,
+    /// Exits that reached the VMM (KVM_RUN returned): MMIO, SBI calls, system events.
+    pub mmio_exits: u64,
+    pub sbi_exits: u64,
+    /// Per hart: instructions retired in each mode (M, HS, HU, U, VS, VU).
+    pub by_mode: Vec<ByMode>,
+    /// Per hart: traps taken into HS (host kernel entries), and those taken from a guest.
+    pub hs_traps: Vec<u64>,
+    pub hs_guest_traps: Vec<u64>,
+    /// The hart Linux numbers CPU 0, where `kvm-vmm` pins vCPU 0 (the guest's measuring vCPU):
+    /// OpenSBI's boot hart, which need not be hart 0 (from the timer driver's boot message).
+    pub cpu0_hart: usize,
+}
+
+/// target/linux (or `DVSIM_LINUX_DIR`): the kernel `make linux` builds.
+pub fn linux_dir() -> PathBuf {
+    std::env::var_os("DVSIM_LINUX_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/linux")))
+}
+
+/// One cpio "newc" entry (the format the kernel unpacks: `Documentation/driver-api/early-userspace/
+/// buffer-format.rst`): a 110-byte ASCII header, the name and the data, each padded to 4 bytes.
+fn cpio_entry(out: &mut Vec<u8>, ino: u32, name: &str, mode: u32, rdev: (u32, u32), data: &[u8]) {
+    let fields = [ino, mode, 0, 0, 1, 0, data.len() as u32, 0, 0, rdev.0, rdev.1, name.len() as u32 + 1, 0];
+    out.extend_from_slice(b"070701");
+    for f in fields {
+        out.extend_from_slice(format!("{f:08x}").as_bytes());
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.push(0);
+    while !out.len().is_multiple_of(4) {
+        out.push(0);
+    }
+    out.extend_from_slice(data);
+    while !out.len().is_multiple_of(4) {
+        out.push(0);
+    }
+}
+
+/// The initramfs of a run: `/dev/console` (init's standard output before devtmpfs is mounted),
+/// `/init` = the VMM, `/guests/<guest>`.
+pub fn initramfs(images: &Images, guest: &str) -> Result<Vec<u8>> {
+    if !GUESTS.contains(&guest) {
+        bail!("unknown guest {guest:?}: one of {}", GUESTS.join(", "));
+    }
+    let vmm = images.read("kvm-vmm").context("kvm-vmm (hypervisor/rv/kvm-vmm)")?;
+    let image = images.read(guest)?;
+    let mut out = Vec::new();
+    const DIR: u32 = 0o040755;
+    cpio_entry(&mut out, 1, "dev", DIR, (0, 0), &[]);
+    cpio_entry(&mut out, 2, "dev/console", 0o020600, (5, 1), &[]);
+    cpio_entry(&mut out, 3, "init", 0o100755, (0, 0), &vmm);
+    cpio_entry(&mut out, 4, "guests", DIR, (0, 0), &[]);
+    cpio_entry(&mut out, 5, &format!("guests/{guest}"), 0o100644, (0, 0), &image);
+    cpio_entry(&mut out, 6, "TRAILER!!!", 0, (0, 0), &[]);
+    Ok(out)
+}
+
+/// Boots Linux on `harts` harts and runs `guest` with `vcpus` vCPUs under `kvm-vmm`, the guest's
+/// bootargs `args` (space-separated `key=value`), within `budget` instructions.
+pub fn run(guest: &str, vcpus: u32, args: &str, harts: usize, budget: u64) -> Result<KvmRun> {
+    if !GUESTS.contains(&guest) {
+        bail!("unknown guest {guest:?}: one of {}", GUESTS.join(", "));
+    }
+    for w in args.split_whitespace() {
+        let Some((k, v)) = w.split_once('=') else { bail!("guest argument {w:?} is not key=value") };
+        if k == "n" && !matches!(v.parse::<u64>(), Ok(1..)) {
+            bail!("{w}: the number of operations n must be a positive integer");
+        }
+        if w.contains(',') || w.contains('"') {
+            bail!("guest argument {w:?}: no commas or quotes");
+        }
+    }
+    let mut conf = format!("{guest},vcpus={vcpus}");
+    for w in args.split_whitespace() {
+        conf.push(',');
+        conf.push_str(w);
+    }
+    boot(guest, &conf, harts, budget)
+}
+
+/// Boots Linux with `guest`'s image in the initramfs and `dvkvm=<conf>` on the command line,
+/// unchecked: what `kvm-vmm` makes of a configuration, good or bad, is its own business (the
+/// tests give it bad ones).
+pub fn boot(guest: &str, conf: &str, harts: usize, budget: u64) -> Result<KvmRun> {
+    let images = Images::build()?;
+    let initrd = initramfs(&images, guest)?;
+    let kernel = linux_dir().join("Image");
+    if !kernel.is_file() {
+        bail!("{} is missing: run `make linux` first (the Linux KVM baseline boots it)", kernel.display());
+    }
+    let (fw, _) = dvsim::firmware::debian_images()?;
+    let sink = VecSink::default();
+    let cfg = MachineConfig {
+        harts,
+        ram_size: RAM,
+        bootargs: Some(format!("console=ttyS0 dvkvm={conf}")),
+        initrd: Some(initrd),
+        ..Default::default()
+    };
+    let mut p = Platform::new(cfg, Box::new(sink.clone()), Box::new(QueueSource::default()))?;
+    let start = p.load(&fw, BIOS_ADDR)?.entry;
+    p.load(&kernel, KERNEL_ADDR)?;
+    p.boot(start)?;
+    let mut m = Machine::new(p, (0..harts).map(Hart::new).collect())?;
+    let exit = m.run(Some(budget));
+    let console = String::from_utf8_lossy(&sink.contents()).into_owned();
+    if exit != RunExit::Pass {
+        let tail = &console[console.floor_char_boundary(console.len().saturating_sub(3000))..];
+        bail!("Linux KVM run of {guest} ended with {exit:?} (not a power-off); console tail:\n{tail}");
+    }
+    let mut r = KvmRun {
+        by_mode: m.harts.iter().map(Hart::retired_by_mode).collect(),
+        hs_traps: m.harts.iter().map(Hart::hs_traps).collect(),
+        hs_guest_traps: m.harts.iter().map(Hart::hs_guest_traps).collect(),
+        ..Default::default()
+    };
+    for line in console.lines() {
+        if let Some((_, h)) = line.split_once("Registering clocksource cpuid [0] hartid [") {
+            r.cpu0_hart = h.split(']').next().and_then(|h| h.parse().ok()).unwrap_or(0);
+        } else if let Some(s) = line.strip_prefix("kvm-vmm: status ") {
+            r.status = s.trim().parse().ok();
+        } else if let Some(s) = line.strip_prefix("kvm-vmm: exits to the VMM: ") {
+            let field = |k: &str| s.split_whitespace().find_map(|w| w.strip_prefix(k)?.parse().ok()).unwrap_or(0);
+            r.mmio_exits = field("mmio=");
+            r.sbi_exits = field("sbi=");
+        }
+    }
+    r.console = console;
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpio_entries_are_newc_and_aligned() {
+        let mut out = Vec::new();
+        cpio_entry(&mut out, 3, "init", 0o100755, (0, 0), b"abcde");
+        assert_eq!(&out[..6], b"070701");
+        assert_eq!(out.len() % 4, 0);
+        let hdr = std::str::from_utf8(&out[6..110]).unwrap();
+        assert_eq!(u32::from_str_radix(&hdr[6 * 8..7 * 8], 16).unwrap(), 5, "file size");
+        assert_eq!(u32::from_str_radix(&hdr[11 * 8..12 * 8], 16).unwrap(), 5, "name size with the NUL");
+        assert_eq!(&out[110..114], b"init");
+        assert_eq!(&out[116..121], b"abcde");
+    }
+}
