@@ -283,7 +283,7 @@ fn run(c: &Config) -> Result<i32, String> {
     let mut p = GuestFdtParams::new(c.vcpus, RAM_BASE, size);
     p.bootargs = Some(&c.bootargs);
     let fdt = guest_fdt(&p).map_err(|err| alloc::format!("{err}"))?;
-    let fdt_addr = place_fdt(&ram, &fdt).map_err(|err| alloc::format!("FDT: {err}"))?;
+    let fdt_addr = place_fdt(&ram, &fdt, (loaded.start, loaded.end)).map_err(|err| alloc::format!("FDT: {err}"))?;
     *SHARED.lock() = Some(Shared { bus: MmioBus::platform(c.vcpus), line: Vec::new() });
 
     // SAFETY: KVM_GET_VCPU_MMAP_SIZE takes no argument.
