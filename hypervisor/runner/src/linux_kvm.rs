@@ -15,8 +15,11 @@ use dvsim::platform::{Machine, MachineConfig, Platform, RunExit};
 
 use crate::Images;
 
-/// The guests `kvm-vmm` can be given (the exit microbenchmarks and the functional ones).
-pub const GUESTS: &[&str] = &["hypercall", "s2fault", "mmio", "vipi", "vtimer", "wfi", "traps", "crash"];
+/// The guests `kvm-vmm` can be given (the exit microbenchmarks and the functional ones, and the
+/// Linux kernel of `make linux`).
+pub const GUESTS: &[&str] = &["hypercall", "s2fault", "mmio", "vipi", "vtimer", "wfi", "traps", "crash", "Image"];
+/// The initrds a guest can be given (`initrd=` in the configuration): the initramfs of `make linux`.
+pub const INITRDS: &[&str] = &["initramfs.cpio"];
 
 /// RAM of the machine Linux runs on (the guest's comes out of it).
 const RAM: u64 = 256 << 20;
@@ -67,10 +70,13 @@ fn cpio_entry(out: &mut Vec<u8>, ino: u32, name: &str, mode: u32, rdev: (u32, u3
 }
 
 /// The initramfs of a run: `/dev/console` (init's standard output before devtmpfs is mounted),
-/// `/init` = the VMM, `/guests/<guest>`.
-pub fn initramfs(images: &Images, guest: &str) -> Result<Vec<u8>> {
+/// `/init` = the VMM, `/guests/<guest>` and, if given, `/guests/<initrd>`.
+pub fn initramfs(images: &Images, guest: &str, initrd: Option<&str>) -> Result<Vec<u8>> {
     if !GUESTS.contains(&guest) {
         bail!("unknown guest {guest:?}: one of {}", GUESTS.join(", "));
+    }
+    if let Some(rd) = initrd.filter(|rd| !INITRDS.contains(rd)) {
+        bail!("unknown initrd {rd:?}: one of {}", INITRDS.join(", "));
     }
     let vmm = images.read("kvm-vmm").context("kvm-vmm (hypervisor/rv/kvm-vmm)")?;
     let image = images.read(guest)?;
@@ -81,7 +87,10 @@ pub fn initramfs(images: &Images, guest: &str) -> Result<Vec<u8>> {
     cpio_entry(&mut out, 3, "init", 0o100755, (0, 0), &vmm);
     cpio_entry(&mut out, 4, "guests", DIR, (0, 0), &[]);
     cpio_entry(&mut out, 5, &format!("guests/{guest}"), 0o100644, (0, 0), &image);
-    cpio_entry(&mut out, 6, "TRAILER!!!", 0, (0, 0), &[]);
+    if let Some(rd) = initrd {
+        cpio_entry(&mut out, 6, &format!("guests/{rd}"), 0o100644, (0, 0), &images.read(rd)?);
+    }
+    cpio_entry(&mut out, 7, "TRAILER!!!", 0, (0, 0), &[]);
     Ok(out)
 }
 
@@ -108,12 +117,21 @@ pub fn run(guest: &str, vcpus: u32, args: &str, harts: usize, budget: u64) -> Re
     boot(guest, &conf, harts, budget)
 }
 
-/// Boots Linux with `guest`'s image in the initramfs and `dvkvm=<conf>` on the command line,
-/// unchecked: what `kvm-vmm` makes of a configuration, good or bad, is its own business (the
-/// tests give it bad ones).
+/// Linux itself as the guest under Linux KVM: the kernel and initramfs of `make linux` with
+/// `vcpus` vCPUs and `mem_mib` MiB, on a host of `harts` harts, the same guest that boots under
+/// DuVisor ("Linux as a guest").
+pub fn run_linux(vcpus: u32, mem_mib: u64, harts: usize, budget: u64) -> Result<KvmRun> {
+    let conf = format!("Image,vcpus={vcpus},mem={mem_mib},initrd=initramfs.cpio,console=ttyS0,earlycon=sbi");
+    boot("Image", &conf, harts, budget)
+}
+
+/// Boots Linux with `guest`'s image (and the configuration's `initrd=` file) in the initramfs and
+/// `dvkvm=<conf>` on the command line, unchecked: what `kvm-vmm` makes of a configuration, good or
+/// bad, is its own business (the tests give it bad ones).
 pub fn boot(guest: &str, conf: &str, harts: usize, budget: u64) -> Result<KvmRun> {
     let images = Images::build()?;
-    let initrd = initramfs(&images, guest)?;
+    let rd = conf.split(',').find_map(|w| w.trim().strip_prefix("initrd="));
+    let initrd = initramfs(&images, guest, rd)?;
     let kernel = linux_dir().join("Image");
     if !kernel.is_file() {
         bail!("{} is missing: run `make linux` first (the Linux KVM baseline boots it)", kernel.display());

@@ -106,8 +106,8 @@ fn linux_guest_kvm_style() {
 }
 
 /// A VM too small for the kernel is refused with a message, never booted over its own FDT: in
-/// 4 MiB the FDT's place at the top (2 MiB aligned) is inside the kernel's bss; in 3 MiB the 2 MB
-/// Image does not fit above 0x8020_0000.
+/// 4 MiB the kernel's bss reaches past the end of RAM, so the initrd has nowhere to go; in 3 MiB
+/// the 2 MB Image does not fit above 0x8020_0000.
 #[test]
 fn linux_guest_in_too_little_memory_is_refused() {
     let images = Images::build().unwrap_or_else(|e| panic!("{e:#}"));
@@ -118,7 +118,7 @@ fn linux_guest_in_too_little_memory_is_refused() {
     let out = s.run_to_exit(BUDGET).unwrap_or_else(|e| panic!("{e:#}"));
     let c = &out.console;
     assert_eq!(out.exit, RunExit::Fail(1), "{c}");
-    assert!(c.contains("duvisor: placing the guest FDT: ") && c.contains("would overlap the guest image"), "{c}");
+    assert!(c.contains("duvisor: the initrd at 0x8042b000 does not fit in guest RAM"), "{c}");
     assert!(c.contains("duvisor: the guest image is larger than the 0x100000 bytes from 0x80200000"), "{c}");
     for vm in ["small", "tiny"] {
         assert_eq!(vm_reports(c)[vm].status, Some(2), "{vm}: {c}");

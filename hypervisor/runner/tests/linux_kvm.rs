@@ -85,3 +85,43 @@ fn kvm_vmm_reports_bad_configurations_and_powers_off() {
         assert!(!r.console.contains("Kernel panic"), "{conf}: console:\n{}", r.console);
     }
 }
+
+/// Linux as the guest under Linux KVM: the same kernel and initramfs that boot under DuVisor
+/// ("Linux as a guest"), with `kvm-vmm` placing the initramfs under the guest FDT, on 1 and 2
+/// vCPUs, to the guest's init (whose harts have no H: no /dev/kvm there) and its power-off.
+#[test]
+fn linux_guest_boots_under_linux_kvm() {
+    for vcpus in [1u32, 2] {
+        let r = linux_kvm::run_linux(vcpus, 64, vcpus as usize, 2_000_000_000).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(r.status, Some(0), "{vcpus} vCPUs: console:\n{}", r.console);
+        for line in [
+            "init: dvsim Linux init running".to_string(),
+            format!("init: {vcpus} CPUs online"),
+            "init: /dev/kvm: cannot open it".to_string(),
+        ] {
+            assert!(r.console.contains(&line), "{vcpus} vCPUs: {line:?} missing; console:\n{}", r.console);
+        }
+        for bad in ["Oops", "Kernel panic", "BUG:", "WARNING:"] {
+            assert!(!r.console.contains(bad), "{bad:?} on the console:\n{}", r.console);
+        }
+        // Per mode (M, HS, HU, U, VS, VU) over all harts, for docs/hypervisor.md's table.
+        let mut modes = [0u64; 6];
+        for m in &r.by_mode {
+            for (k, n) in m.iter().enumerate() {
+                modes[k] += n;
+            }
+        }
+        let mi = |n: u64| format!("{:.2}", n as f64 / 1e6);
+        eprintln!(
+            "Linux guest under Linux KVM, {vcpus} vCPUs: {} M instructions (M {} / HS {} / U {} / VS {}), \
+             exits to the VMM: mmio {} sbi {}",
+            mi(modes.iter().sum()),
+            mi(modes[0]),
+            mi(modes[1]),
+            mi(modes[3]),
+            mi(modes[4] + modes[5]),
+            r.mmio_exits,
+            r.sbi_exits
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! by their program headers (at `p_paddr`) or as raw binaries at a given address; the FDT goes
 //! at the top of RAM, 2 MiB aligned. Every copy is bounds-checked by [`GuestRam`].
 
+use alloc::vec::Vec;
 use core::fmt;
 
 use elf::abi::{EM_RISCV, PT_LOAD};
@@ -149,17 +150,76 @@ pub fn place_initrd(ram: &GuestRam, at: u64, len: u64, top: u64, image: (u64, u6
     Ok((start, start + len))
 }
 
+/// Why [`place_boot_data`] failed: building the FDT (`E`), or placing it or the initrd.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BootDataError<E> {
+    Fdt(E),
+    PlaceFdt(LoadError),
+    PlaceInitrd(LoadError),
+    /// The FDT naming the initrd is larger than the one that found their places.
+    FdtMoved,
+}
+
+impl<E: fmt::Display> fmt::Display for BootDataError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BootDataError::Fdt(e) => write!(f, "guest FDT: {e}"),
+            BootDataError::PlaceFdt(e) => write!(f, "placing the guest FDT: {e}"),
+            BootDataError::PlaceInitrd(e) => write!(f, "placing the initrd: {e}"),
+            BootDataError::FdtMoved => write!(f, "the guest FDT moved when it named the initrd"),
+        }
+    }
+}
+
+/// Where [`place_boot_data`] put the FDT, and the initrd's range if there is one.
+pub type BootData = (u64, Option<(u64, u64)>);
+
+/// The guest's boot data as a hypervisor hands it over (the fw_jump convention, as QEMU and dvsim
+/// do it): the FDT at the top of RAM ([`place_fdt`]) and, when there is one, the initrd (read into
+/// RAM at `initrd.0`, `initrd.1` bytes, below the FDT's place) just below it
+/// ([`place_initrd`]), named in the FDT's `/chosen`. `fdt_for` builds the FDT for an initrd range;
+/// its size does not depend on the range's values, so a first FDT finds where both go. Returns the
+/// FDT's address and the initrd's range. Shared by `duvisor` and `kvm-vmm`.
+pub fn place_boot_data<E>(
+    ram: &GuestRam,
+    image: (u64, u64),
+    initrd: Option<(u64, u64)>,
+    fdt_for: impl Fn(Option<(u64, u64)>) -> Result<Vec<u8>, E>,
+) -> Result<BootData, BootDataError<E>> {
+    let Some((at, len)) = initrd else {
+        let fdt = fdt_for(None).map_err(BootDataError::Fdt)?;
+        return Ok((place_fdt(ram, &fdt, image).map_err(BootDataError::PlaceFdt)?, None));
+    };
+    let sized = fdt_for(Some((0, 0))).map_err(BootDataError::Fdt)?;
+    let fdt_gpa = fdt_address(ram, sized.len() as u64, image).map_err(BootDataError::PlaceFdt)?;
+    if at.saturating_add(len) > fdt_gpa {
+        // Where it was read overlaps the FDT's place: there is no room for both.
+        return Err(BootDataError::PlaceInitrd(LoadError::OutsideRam { gpa: at, len }));
+    }
+    let range = place_initrd(ram, at, len, fdt_gpa, image).map_err(BootDataError::PlaceInitrd)?;
+    let fdt = fdt_for(Some(range)).map_err(BootDataError::Fdt)?;
+    if place_fdt(ram, &fdt, image).map_err(BootDataError::PlaceFdt)? != fdt_gpa {
+        return Err(BootDataError::FdtMoved);
+    }
+    Ok((fdt_gpa, Some(range)))
+}
+
 /// Copies the FDT to the top of guest RAM, 2 MiB aligned, and returns its address. It must not
 /// overlap `image`, the guest image's range as it runs.
 pub fn place_fdt(ram: &GuestRam, fdt: &[u8], image: (u64, u64)) -> Result<u64, LoadError> {
-    let len = fdt.len() as u64;
+    let addr = fdt_address(ram, fdt.len() as u64, image)?;
+    copy(ram, addr, fdt)?;
+    Ok(addr)
+}
+
+/// Where [`place_fdt`] puts an FDT of `len` bytes.
+fn fdt_address(ram: &GuestRam, len: u64, image: (u64, u64)) -> Result<u64, LoadError> {
     let too_big = LoadError::OutsideRam { gpa: ram.gpa_base(), len };
     let addr = ram.gpa_end().checked_sub(len).ok_or(too_big)? & !(FDT_ALIGN - 1);
     if addr < ram.gpa_base() {
         return Err(too_big);
     }
     clear_of(image, addr, len)?;
-    copy(ram, addr, fdt)?;
     Ok(addr)
 }
 
@@ -289,6 +349,35 @@ mod tests {
         assert_eq!(place_initrd(&r, 0x801f_e000, len, 0x8020_0800, (0, 0)), Ok((0x801f_f000, 0x8020_0200)));
         r.read(0x801f_f000, &mut got).unwrap();
         assert!(got.iter().all(|b| *b == 0x5a));
+    }
+
+    /// The FDT builder sees the initrd's final range; an initrd read where the FDT goes, and an
+    /// FDT that grows when it names the initrd, are refused.
+    #[test]
+    fn boot_data_places_the_fdt_on_top_and_the_initrd_under_it() {
+        let mut b = vec![0u8; 8 << 20];
+        let r = ram(&mut b);
+        let kernel = (0x8020_0000, 0x8042_7000);
+        let fdt = |rd: Option<(u64, u64)>| -> Result<Vec<u8>, ()> {
+            let (s, e) = rd.unwrap_or((1, 1));
+            Ok([s.to_be_bytes(), e.to_be_bytes()].concat())
+        };
+        assert_eq!(place_boot_data(&r, kernel, None, fdt), Ok((0x8060_0000, None)));
+        r.write(0x8043_0000, &[0x5a; 0x1200]).unwrap();
+        let (at, range) = place_boot_data(&r, kernel, Some((0x8043_0000, 0x1200)), fdt).unwrap();
+        assert_eq!((at, range), (0x8060_0000, Some((0x805f_e000, 0x805f_f200))));
+        let mut got = [0u8; 16];
+        r.read(at, &mut got).unwrap();
+        assert_eq!(got[..8], 0x805f_e000u64.to_be_bytes());
+        r.read(0x805f_e000, &mut got).unwrap();
+        assert!(got.iter().all(|b| *b == 0x5a));
+        let over = place_boot_data(&r, kernel, Some((0x805f_f000, 0x1200)), fdt);
+        assert_eq!(over, Err(BootDataError::PlaceInitrd(LoadError::OutsideRam { gpa: 0x805f_f000, len: 0x1200 })));
+        let grows = |rd: Option<(u64, u64)>| -> Result<Vec<u8>, ()> {
+            Ok(vec![0; if rd == Some((0, 0)) { 8 } else { 3 << 20 }])
+        };
+        assert!(place_boot_data(&r, kernel, Some((0x8043_0000, 0x1200)), grows).is_err());
+        assert_eq!(place_boot_data(&r, kernel, None, |_| Err::<Vec<u8>, _>(7)), Err(BootDataError::Fdt(7)));
     }
 
     #[test]

@@ -152,25 +152,16 @@ pub fn build() -> Result<Box<VmSetup>, SetupError> {
     let fdt_for = |initrd| {
         guest_fdt(&GuestFdtParams { bootargs, initrd, ..GuestFdtParams::new(vcpus, GUEST_RAM_GPA, ram_bytes) })
     };
-    let fdt_gpa = if entry.initrd.is_empty() {
-        let fdt = fdt_for(None).map_err(|e| msg("guest FDT", e))?;
-        loader::place_fdt(&ram, &fdt, occupied).map_err(|e| msg("placing the guest FDT", e))?
+    // The initrd is read into the free RAM above the kernel; place_boot_data moves it up under
+    // the FDT.
+    let initrd = if entry.initrd.is_empty() {
+        None
     } else {
-        // The FDT goes at the top of RAM and the initrd just below it; the FDT's size does not
-        // depend on the initrd's addresses, so a first placement finds where it goes.
-        let sized = fdt_for(Some((0, 0))).map_err(|e| msg("guest FDT", e))?;
-        let fdt_gpa = loader::place_fdt(&ram, &sized, occupied).map_err(|e| msg("placing the guest FDT", e))?;
-        // Read it into the free RAM above the kernel, then move it up under the FDT.
         let at = kernel_end.next_multiple_of(loader::INITRD_ALIGN);
-        let n = read_into_ram(&ram, entry.initrd, at, fdt_gpa, "the initrd")?;
-        let initrd = loader::place_initrd(&ram, at, n, fdt_gpa, occupied).map_err(|e| msg("placing the initrd", e))?;
-        let fdt = fdt_for(Some(initrd)).map_err(|e| msg("guest FDT", e))?;
-        let at = loader::place_fdt(&ram, &fdt, occupied).map_err(|e| msg("placing the guest FDT", e))?;
-        if at != fdt_gpa {
-            return Err(msg("the guest FDT moved", at));
-        }
-        at
+        Some((at, read_into_ram(&ram, entry.initrd, at, ram.gpa_end(), "the initrd")?))
     };
+    let (fdt_gpa, _) =
+        loader::place_boot_data(&ram, occupied, initrd, fdt_for).map_err(|e| SetupError::Msg(alloc::format!("{e}")))?;
     let vm = Vm::with_platform(ram, gstage, vcpus).map_err(|e| msg("VM", e))?;
     Ok(Box::new(VmSetup {
         vm,

@@ -21,6 +21,8 @@ pub const KVM_CREATE_VCPU: usize = io(0x41);
 /// `struct kvm_userspace_memory_region`: 32 bytes.
 pub const KVM_SET_USER_MEMORY_REGION: usize = iow(0x46, 32);
 pub const KVM_RUN: usize = io(0x80);
+/// `struct kvm_interrupt`: 4 bytes.
+pub const KVM_INTERRUPT: usize = iow(0x86, 4);
 /// `struct kvm_one_reg`: 16 bytes.
 pub const KVM_SET_ONE_REG: usize = iow(0xac, 16);
 
@@ -70,6 +72,16 @@ pub fn set_reg(vcpu: usize, id: u64, value: u64) -> Result<(), isize> {
     let r = OneReg { id, addr: &value as *const u64 as u64 };
     // SAFETY: the kernel reads the struct and the 8 bytes it points at.
     unsafe { sys::ioctl(vcpu, KVM_SET_ONE_REG, &r as *const OneReg as usize) }.map(|_| ())
+}
+
+/// `KVM_INTERRUPT` on RISC-V: raise (`KVM_INTERRUPT_SET`) or lower (`KVM_INTERRUPT_UNSET`) the
+/// vCPU's supervisor external interrupt (VSEIP), from any thread (KVM takes it asynchronously).
+pub fn set_external_irq(vcpu: usize, level: bool) -> Result<(), isize> {
+    const SET: u32 = u32::MAX;
+    const UNSET: u32 = u32::MAX - 1;
+    let irq: u32 = if level { SET } else { UNSET };
+    // SAFETY: the kernel reads the 4-byte struct.
+    unsafe { sys::ioctl(vcpu, KVM_INTERRUPT, &irq as *const u32 as usize) }.map(|_| ())
 }
 
 /// A vCPU's `struct kvm_run` (mapped from its fd), read and written by offset.

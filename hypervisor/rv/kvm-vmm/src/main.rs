@@ -4,15 +4,17 @@
 //! `KVM_CREATE_VM`, one user memory region for guest RAM, `KVM_CREATE_VCPU` per vCPU (with its
 //! `kvm_run` page mapped), `KVM_SET_ONE_REG` for pc, a0 (hart id) and a1 (FDT), and a `KVM_RUN`
 //! loop per vCPU thread that handles the exits Linux hands to user space: MMIO (the UART and the
-//! PLIC of `duvisor-vmm`), SBI calls KVM does not implement (the legacy console putchar) and the
+//! PLIC of `duvisor-vmm`, whose S-mode outputs it drives into each vCPU with `KVM_INTERRUPT`), SBI calls KVM does not implement (the legacy console putchar) and the
 //! system event of SBI SRST. The guest image is loaded and its FDT built by `duvisor-vmm`, the
 //! same code the DuVisor hypervisor uses.
 //!
 //! A static Linux program without a libc (raw system calls, `sys`). It runs as init of an
 //! initramfs built by `dv-runner`: the configuration comes from the kernel command line
-//! (`dvkvm=<guest>[,vcpus=N][,mem=MiB][,key=value...]`, which the kernel passes to init in its
-//! environment), the guest image from `/guests/<guest>`; the remaining `key=value` words become the
-//! guest's bootargs. As init it mounts devtmpfs first and powers the machine off at the end. Run
+//! (`dvkvm=<guest>[,vcpus=N][,mem=MiB][,initrd=<file>][,key=value...]`, which the kernel passes
+//! to init in its environment), the guest image from `/guests/<guest>` (an ELF, or a raw image
+//! such as a Linux `Image`, loaded at 0x8020_0000), an initrd from `/guests/<file>` (placed under
+//! the guest FDT and named in its `/chosen`, as the DuVisor hypervisor does it); the remaining
+//! `key=value` words become the guest's bootargs. As init it mounts devtmpfs first and powers the machine off at the end. Run
 //! by hand, the same configuration is its first argument and it exits with the guest's status.
 #![no_std]
 #![no_main]
@@ -29,7 +31,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use duvisor_vmm::devices::MmioBus;
 use duvisor_vmm::fdt::{guest_fdt, GuestFdtParams};
-use duvisor_vmm::loader::{load_image, place_fdt};
+use duvisor_vmm::loader::{linux_image_size, load_image, place_boot_data, INITRD_ALIGN};
 use duvisor_vmm::GuestRam;
 use linked_list_allocator::LockedHeap;
 use spin::Mutex;
@@ -133,17 +135,24 @@ struct Config {
     guest: String,
     vcpus: usize,
     mem_mib: u64,
+    initrd: Option<String>,
     bootargs: String,
+}
+
+/// A file name under `/guests`: letters, digits, `-`, `_` and (not first) `.`.
+fn file_name(what: &str, name: &str) -> Result<String, String> {
+    let ok = |(i, b): (usize, u8)| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (b == b'.' && i > 0);
+    if name.is_empty() || !name.bytes().enumerate().all(ok) {
+        return Err(alloc::format!("bad {what} name {name:?} (letters, digits, -, _ and .)"));
+    }
+    Ok(name.into())
 }
 
 /// Parses `<guest>[,vcpus=N][,mem=MiB][,key=value...]`.
 fn parse_config(s: &str) -> Result<Config, String> {
     let mut words = s.split(',');
-    let guest = words.next().unwrap_or("").trim();
-    if guest.is_empty() || !guest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        return Err(alloc::format!("bad guest name {guest:?} (letters, digits, - and _)"));
-    }
-    let mut c = Config { guest: guest.into(), vcpus: 1, mem_mib: 16, bootargs: String::new() };
+    let guest = file_name("guest", words.next().unwrap_or("").trim())?;
+    let mut c = Config { guest, vcpus: 1, mem_mib: 16, initrd: None, bootargs: String::new() };
     for w in words.map(str::trim).filter(|w| !w.is_empty()) {
         let (k, v) = w.split_once('=').ok_or_else(|| alloc::format!("{w:?} is not key=value"))?;
         let num = || v.parse::<u64>().map_err(|_| alloc::format!("{k}={v:?}: not a number"));
@@ -162,6 +171,7 @@ fn parse_config(s: &str) -> Result<Config, String> {
                 }
                 c.mem_mib = n;
             }
+            "initrd" => c.initrd = Some(file_name("initrd", v)?),
             _ => {
                 if k == "n" && !matches!(num(), Ok(1..)) {
                     return Err(alloc::format!("n={v:?}: a positive number of operations"));
@@ -244,10 +254,31 @@ fn read_file(path: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// What the vCPU threads share: the devices and the guest's console line.
+/// What the vCPU threads share: the devices, the guest's console line, and each vCPU's fd with
+/// the level of its external interrupt as last given to KVM.
 struct Shared {
     bus: MmioBus,
     line: Vec<u8>,
+    seip: Vec<(usize, bool)>,
+}
+
+impl Shared {
+    /// After a device access: copies the devices' lines into the PLIC and, where a vCPU's S-mode
+    /// external interrupt changed, tells KVM.
+    fn sync_irqs(&mut self) {
+        if !self.bus.sync_irqs() {
+            return;
+        }
+        for (k, (fd, level)) in self.seip.iter_mut().enumerate() {
+            let now = self.bus.s_external_pending(k);
+            if now != *level {
+                if let Err(errno) = kvm::set_external_irq(*fd, now) {
+                    fail(format_args!("KVM_INTERRUPT of vCPU {k}: errno {errno}"));
+                }
+                *level = now;
+            }
+        }
+    }
 }
 
 static SHARED: Mutex<Option<Shared>> = Mutex::new(None);
@@ -280,11 +311,26 @@ fn run(c: &Config) -> Result<i32, String> {
     // (no G-stage tables: KVM builds those), so the guest physical base stands in for it.
     let ram = unsafe { GuestRam::new(host, RAM_BASE, RAM_BASE, size) };
     let loaded = load_image(&ram, &image, RAW_ADDR).map_err(|err| alloc::format!("guest {}: {err}", c.guest))?;
-    let mut p = GuestFdtParams::new(c.vcpus, RAM_BASE, size);
-    p.bootargs = Some(&c.bootargs);
-    let fdt = guest_fdt(&p).map_err(|err| alloc::format!("{err}"))?;
-    let fdt_addr = place_fdt(&ram, &fdt, (loaded.start, loaded.end)).map_err(|err| alloc::format!("FDT: {err}"))?;
-    *SHARED.lock() = Some(Shared { bus: MmioBus::platform(c.vcpus), line: Vec::new() });
+    // A Linux Image runs past its file (its bss, from the header).
+    let end = linux_image_size(&image).map_or(loaded.end, |n| loaded.end.max(loaded.start.saturating_add(n)));
+    let initrd = match &c.initrd {
+        None => None,
+        Some(name) => {
+            let data = read_file(&alloc::format!("/guests/{name}"))?;
+            let at = end.next_multiple_of(INITRD_ALIGN);
+            ram.write(at, &data).map_err(|_| alloc::format!("initrd {name}: does not fit in {} MiB", c.mem_mib))?;
+            Some((at, data.len() as u64))
+        }
+    };
+    let fdt_for = |initrd| {
+        guest_fdt(&GuestFdtParams {
+            bootargs: Some(&c.bootargs),
+            initrd,
+            ..GuestFdtParams::new(c.vcpus, RAM_BASE, size)
+        })
+    };
+    let (fdt_addr, _) =
+        place_boot_data(&ram, (loaded.start, end), initrd, fdt_for).map_err(|err| alloc::format!("{err}"))?;
 
     // SAFETY: KVM_GET_VCPU_MMAP_SIZE takes no argument.
     let run_size = unsafe { sys::ioctl(kvm, kvm::KVM_GET_VCPU_MMAP_SIZE, 0) }.map_err(e("KVM_GET_VCPU_MMAP_SIZE"))?;
@@ -296,6 +342,8 @@ fn run(c: &Config) -> Result<i32, String> {
         // SAFETY: the vCPU's run structure, mapped for run_size bytes, never unmapped.
         vcpus.push(Vcpu { id, fd, run: unsafe { kvm::RunPage::new(page) } });
     }
+    let seip = vcpus.iter().map(|v| (v.fd, false)).collect();
+    *SHARED.lock() = Some(Shared { bus: MmioBus::platform(c.vcpus), line: Vec::new(), seip });
     // vCPU 0 boots as the guests expect (the fw_jump convention): a0 = hart id, a1 = FDT; the
     // others stay stopped until the guest starts them with SBI HSM (in the kernel).
     kvm::set_reg(vcpus[0].fd, kvm::REG_PC, loaded.entry).map_err(e("KVM_SET_ONE_REG pc"))?;
@@ -383,11 +431,15 @@ fn mmio(v: &Vcpu) {
     let width = len as u8;
     let r = if write { s.bus.dispatch_write(addr, width, data).map(|()| 0) } else { s.bus.dispatch_read(addr, width) };
     match r {
-        Ok(val) if !write => v.run.set_mmio_data(val),
+        Ok(val) if !write => {
+            v.run.set_mmio_data(val);
+            s.sync_irqs();
+        }
         Ok(_) => {
             if let Some(u) = s.bus.uart_mut() {
                 u.drain_output(|b| sys::write(1, b));
             }
+            s.sync_irqs();
         }
         Err(err) => {
             drop(g);
