@@ -2,7 +2,7 @@
 # Builds dvsim's Linux (docs/linux.md) from Debian's linux-source-6.1 tarball into target/linux/:
 #
 #   linux/build.sh kernel      src/ (the unpacked tarball), build/ (kbuild's output), Image
-#   linux/build.sh initramfs   sysroot/ (the kernel's UAPI headers), init, kvm-vmm and guests/
+#   linux/build.sh initramfs   sysroot/ (the kernel's UAPI headers), init, app, kvm-vmm and guests/
 #                              (the Linux KVM baseline's VMM and the exit microbenchmark guests,
 #                              from hypervisor/rv, stripped), initramfs.cpio
 #
@@ -67,9 +67,12 @@ initramfs() {
     "${KMAKE[@]}" headers_install INSTALL_HDR_PATH="$(pwd)/$OUT/sysroot"
     # The kernel's nolibc: a static ELF with no C library, for the hart's ISA (no FPU). No libgcc:
     # Debian's is built for lp64d, which cannot link with soft-float (lp64) code.
-    riscv64-linux-gnu-gcc -Os -Wall -Werror -static -nostdlib -fno-asynchronous-unwind-tables \
-        -march=rv64imac -mabi=lp64 -I "$OUT/sysroot/include" -include "$SRC/tools/include/nolibc/nolibc.h" \
-        -o "$OUT/init" linux/init.c
+    local prog
+    for prog in init app; do
+        riscv64-linux-gnu-gcc -Os -Wall -Werror -static -nostdlib -fno-asynchronous-unwind-tables \
+            -march=rv64imac -mabi=lp64 -I "$OUT/sysroot/include" -include "$SRC/tools/include/nolibc/nolibc.h" \
+            -o "$OUT/$prog" "linux/$prog.c"
+    done
     # The Linux KVM baseline (docs/hypervisor.md): the VMM and the guests it runs, built by the
     # riscv64 workspace of the hypervisor, without their symbols and debug sections.
     (cd hypervisor/rv && env -u CARGO_TARGET_DIR -u RUSTFLAGS cargo build --release --quiet --target-dir target \

@@ -1,7 +1,9 @@
 /*
  * The first user process of dvsim's Linux (docs/linux.md): prints a banner, the CPUs it may run
  * on, and whether KVM works (/dev/kvm opens, answers KVM_GET_API_VERSION and creates a VM), then
- * powers the machine off. The test (sim/tests/linux.rs) reads these lines from the console and
+ * powers the machine off. With `dvapp=<ops>` on the kernel command line (which the kernel hands
+ * init as an environment variable) it first runs the application benchmark, /app (app.c). The test
+ * (sim/tests/linux.rs) reads these lines from the console and
  * the clean power-off from dvsim's exit status, so each line says one checkable thing.
  *
  * Built against the kernel's own nolibc (tools/include/nolibc), as a static ELF for rv64imac:
@@ -84,14 +86,39 @@ static void check_kvm(void)
 	close(kvm);
 }
 
-int main(void)
+/* Runs `/app <ops>` and waits for it; prints how it ended. */
+static void run_app(const char *ops, char **envp)
 {
+	char *argv[] = { "/app", (char *)ops, 0 };
+	int status = 0;
+	int pid = fork();
+
+	if (pid < 0) {
+		say_num("cannot fork the app, errno ", errno, "");
+		return;
+	}
+	if (pid == 0) {
+		execve("/app", argv, envp);
+		say_num("cannot run /app, errno ", errno, "");
+		exit(127);
+	}
+	waitpid(pid, &status, 0);
+	say_num("app exited with status ", status >> 8 & 0xff, "");
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	(void)argc;
+	(void)argv;
 	say("dvsim Linux init running");
 	say_num("", online_cpus(), " CPUs online");
 	/* The initramfs has an empty /dev; devtmpfs fills it with every device the kernel has. */
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, 0) < 0)
 		say_num("cannot mount devtmpfs on /dev, errno ", errno, "");
 	check_kvm();
+	for (char **e = envp; *e; e++)
+		if (!strncmp(*e, "dvapp=", 6))
+			run_app(*e + 6, envp);
 	say("powering off");
 	reboot(LINUX_REBOOT_CMD_POWER_OFF);
 	say_num("power-off failed, errno ", errno, "");

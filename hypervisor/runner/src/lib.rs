@@ -4,6 +4,7 @@
 //! the bundle as its initrd), with the console captured and every run bounded by an instruction
 //! budget. Tests, `make demo` and `make bench-exits` are built on it.
 
+pub mod app;
 pub mod bench;
 pub mod chart;
 pub mod images;

@@ -1,0 +1,64 @@
+//! `dv-bench-app` (`make bench-app`, docs/hypervisor.md "Application benchmark"): the Linux guest
+//! runs the application benchmark (linux/app.c) on two vCPUs under DuVisor and under Linux KVM;
+//! per operation, the guest's instructions, the whole machine's, and the VM exits, as measured.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use dv_runner::app::{per_op, Host};
+
+#[derive(Parser)]
+#[command(name = "dv-bench-app", about = "The application benchmark in a Linux guest: DuVisor vs Linux KVM")]
+struct Cli {
+    /// Operations of the shorter run (the longer runs twice as many).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=50000))]
+    n: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    println!("Application benchmark (linux/app.c) in the Linux guest, 2 vCPUs: one operation is a pipe");
+    println!("round trip between two processes on the two vCPUs, a fresh-page fault and a 20 us sleep.");
+    println!("Per operation, from runs of {} and {} operations:", cli.n, 2 * cli.n);
+    println!();
+    println!("{:<10} {:>14} {:>16} {:>10}", "host", "guest insns", "machine insns", "VM exits");
+    let mut rows = vec![];
+    for host in Host::ALL {
+        match per_op(host, cli.n) {
+            Ok(r) => {
+                println!("{:<10} {:>14.0} {:>16.0} {:>10.1}", host.name(), r.guest, r.total, r.exits);
+                rows.push(r);
+            }
+            Err(e) => {
+                eprintln!("dv-bench-app: {e:#}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    println!();
+    println!("machine instructions per operation by mode (M firmware, HS kernel, HU/U hypervisor or VMM, guest):");
+    for (host, r) in Host::ALL.iter().zip(&rows) {
+        let m = r.modes;
+        println!(
+            "{:<10} M {:>8.0}  HS {:>8.0}  HU {:>7.0}  U {:>7.0}  VS+VU {:>8.0}",
+            host.name(),
+            m[0],
+            m[1],
+            m[2],
+            m[3],
+            m[4] + m[5]
+        );
+    }
+    let (d, k) = (&rows[0], &rows[1]);
+    let kinds: Vec<String> =
+        d.by_kind.iter().filter(|(_, n)| *n != 0.0).map(|(kind, n)| format!("{kind} {n:.1}")).collect();
+    println!("DuVisor's exits per operation by type: {}", kinds.join(", "));
+    println!();
+    println!(
+        "Linux KVM / DuVisor: {:.2}x the machine's instructions per operation, {:.2}x the exits",
+        k.total / d.total,
+        k.exits / d.exits
+    );
+    println!("(as measured; docs/hypervisor.md \"Application benchmark\" says where they go)");
+    ExitCode::SUCCESS
+}
