@@ -154,15 +154,20 @@ pub fn measure(op: &Op, mode: &str) -> Result<Cost> {
         (small.join().expect("bench thread"), large)
     });
     let (a, b) = (a?, b?);
-    let n = op.n as f64;
-    let d = |x: u64, y: u64| (y as f64 - x as f64) / n;
-    Ok(Cost {
+    Ok(per_op(&a, &b, op.n, (0, 0)))
+}
+
+/// One operation's cost from runs of `n` (`a`) and `2n` (`b`) operations; `vmm` are the exits
+/// that reached a user-space VMM in each run.
+fn per_op(a: &Run, b: &Run, n: u64, vmm: (u64, u64)) -> Cost {
+    let d = |x: u64, y: u64| (y as f64 - x as f64) / n as f64;
+    Cost {
         insns: d(a.insns, b.insns),
         hs_entries: d(a.hs_entries, b.hs_entries),
         exits_in_hs: d(a.exits_in_hs, b.exits_in_hs),
         parts: core::array::from_fn(|k| d(a.parts[k], b.parts[k])),
-        vmm_exits: 0.0,
-    })
+        vmm_exits: d(vmm.0, vmm.1),
+    }
 }
 
 /// The guest's bootargs under Linux KVM: KVM 6.1 implements SBI 1.0 (the hypercall guest checks
@@ -202,15 +207,7 @@ pub fn measure_linux_kvm(op: &Op) -> Result<Cost> {
         (small.join().expect("bench thread"), large)
     });
     let ((a, va), (b, vb)) = (a?, b?);
-    let n = op.n as f64;
-    let d = |x: u64, y: u64| (y as f64 - x as f64) / n;
-    Ok(Cost {
-        insns: d(a.insns, b.insns),
-        hs_entries: d(a.hs_entries, b.hs_entries),
-        exits_in_hs: d(a.exits_in_hs, b.exits_in_hs),
-        parts: core::array::from_fn(|k| d(a.parts[k], b.parts[k])),
-        vmm_exits: d(va, vb),
-    })
+    Ok(per_op(&a, &b, op.n, (va, vb)))
 }
 
 /// Every operation in the three configurations. Linux KVM is left out (with the reason on
