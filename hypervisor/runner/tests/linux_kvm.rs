@@ -114,12 +114,13 @@ fn linux_guest_boots_under_linux_kvm() {
         let mi = |n: u64| format!("{:.2}", n as f64 / 1e6);
         eprintln!(
             "Linux guest under Linux KVM, {vcpus} vCPUs: {} M instructions (M {} / HS {} / U {} / VS {}), \
-             exits to the VMM: mmio {} sbi {}",
+             VM exits (traps from the guest into HS) {}, exits to the VMM: mmio {} sbi {}",
             mi(modes.iter().sum()),
             mi(modes[0]),
             mi(modes[1]),
             mi(modes[3]),
             mi(modes[4] + modes[5]),
+            r.hs_guest_traps.iter().sum::<u64>(),
             r.mmio_exits,
             r.sbi_exits
         );
