@@ -10,8 +10,9 @@ use dv_runner::app::{per_op, Host};
 #[derive(Parser)]
 #[command(name = "dv-bench-app", about = "The application benchmark in a Linux guest: DuVisor vs Linux KVM")]
 struct Cli {
-    /// Operations of the shorter run (the longer runs twice as many).
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=50000))]
+    /// Operations of the shorter run (the longer runs twice as many). Large, so that the boot's
+    /// variation from run to run is a small part of an operation (docs/hypervisor.md).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=50000))]
     n: u64,
 }
 
