@@ -4,8 +4,6 @@
 //! the guest image; the kernel command line says what to run (`dvkvm=<guest>,vcpus=N,key=value..`).
 //! The VMM runs the guest under KVM, prints its console and its exit counts, and powers off.
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Context, Result};
 use dvsim::hart::mode_count::ByMode;
 use dvsim::hart::Hart;
@@ -13,6 +11,7 @@ use dvsim::platform::console::{QueueSource, VecSink};
 use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR};
 use dvsim::platform::{Machine, MachineConfig, Platform, RunExit};
 
+use crate::images::linux_dir;
 use crate::Images;
 
 /// The guests `kvm-vmm` can be given (the exit microbenchmarks and the functional ones, and the
@@ -41,13 +40,6 @@ pub struct KvmRun {
     /// The hart Linux numbers CPU 0, where `kvm-vmm` pins vCPU 0 (the guest's measuring vCPU):
     /// OpenSBI's boot hart, which need not be hart 0 (from the timer driver's boot message).
     pub cpu0_hart: usize,
-}
-
-/// target/linux (or `DVSIM_LINUX_DIR`): the kernel `make linux` builds.
-pub fn linux_dir() -> PathBuf {
-    std::env::var_os("DVSIM_LINUX_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/linux")))
 }
 
 /// One cpio "newc" entry (the format the kernel unpacks: `Documentation/driver-api/early-userspace/
