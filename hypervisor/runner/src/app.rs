@@ -48,8 +48,8 @@ pub struct AppRun {
     /// VM exits: the hypervisor's count under DuVisor, traps from the guest into HS under Linux
     /// KVM (every VM exit enters the host kernel first).
     pub exits: u64,
-    /// DuVisor's exits by type (the hypervisor's statistics table; empty under Linux KVM, whose
-    /// exits the host kernel handles without counting them by type for us).
+    /// The exits by type: the hypervisor's statistics table under DuVisor, the model's count of
+    /// the host kernel's VM exits by cause under Linux KVM (`linux_kvm::EXIT_KINDS`).
     pub by_kind: Vec<(String, u64)>,
 }
 
@@ -117,7 +117,7 @@ pub fn run(host: Host, ops: u64) -> Result<AppRun> {
                 total: r.by_mode.iter().map(|m| m.iter().sum::<u64>()).sum(),
                 modes: modes(&r.by_mode),
                 exits: r.hs_guest_traps.iter().sum(),
-                by_kind: vec![],
+                by_kind: r.exits_by_kind(),
             })
         }
     }
@@ -131,7 +131,7 @@ pub struct PerOp {
     pub exits: f64,
     /// Per mode (M, HS, HU, U, VS, VU).
     pub modes: [f64; 6],
-    /// Exits by type (DuVisor only).
+    /// Exits by type (each host's own types, as [`AppRun::by_kind`]).
     pub by_kind: Vec<(String, f64)>,
 }
 

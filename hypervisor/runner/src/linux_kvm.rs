@@ -4,6 +4,8 @@
 //! the guest image; the kernel command line says what to run (`dvkvm=<guest>,vcpus=N,key=value..`).
 //! The VMM runs the guest under KVM, prints its console and its exit counts, and powers off.
 
+use std::collections::BTreeMap;
+
 use anyhow::{bail, Context, Result};
 use dvsim::hart::mode_count::ByMode;
 use dvsim::hart::Hart;
@@ -37,9 +39,35 @@ pub struct KvmRun {
     /// Per hart: traps taken into HS (host kernel entries), and those taken from a guest.
     pub hs_traps: Vec<u64>,
     pub hs_guest_traps: Vec<u64>,
+    /// Those VM exits by scause, over every hart (bit 63: interrupt).
+    pub exit_causes: BTreeMap<u64, u64>,
     /// The hart Linux numbers CPU 0, where `kvm-vmm` pins vCPU 0 (the guest's measuring vCPU):
     /// OpenSBI's boot hart, which need not be hart 0 (from the timer driver's boot message).
     pub cpu0_hart: usize,
+}
+
+/// The kinds of VM exit the host kernel takes, in table order, with the scause values of each
+/// (H spec 8.6.2 and priv spec 4.1.9): SBI calls, guest-page faults (stage-2 faults on RAM and
+/// MMIO alike: only the VMM's MMIO count tells them apart), virtual-instruction traps (`wfi`), and
+/// the host's interrupts taken while a guest ran (its timer tick, device and IPI interrupts).
+pub const EXIT_KINDS: [(&str, &[u64]); 6] = [
+    ("sbi", &[10]),
+    ("guest page fault", &[20, 21, 23]),
+    ("virtual insn", &[22]),
+    ("timer irq", &[1 << 63 | 5]),
+    ("external irq", &[1 << 63 | 9]),
+    ("software irq", &[1 << 63 | 1]),
+];
+
+impl KvmRun {
+    /// The VM exits by [`EXIT_KINDS`], every kind listed, then "other" for any cause outside them.
+    pub fn exits_by_kind(&self) -> Vec<(String, u64)> {
+        let of = |causes: &[u64]| causes.iter().map(|c| self.exit_causes.get(c).copied().unwrap_or(0)).sum::<u64>();
+        let mut out: Vec<(String, u64)> = EXIT_KINDS.iter().map(|(k, causes)| (k.to_string(), of(causes))).collect();
+        let known: u64 = out.iter().map(|(_, n)| n).sum();
+        out.push(("other".into(), self.exit_causes.values().sum::<u64>() - known));
+        out
+    }
 }
 
 /// One cpio "newc" entry (the format the kernel unpacks: `Documentation/driver-api/early-userspace/
@@ -154,6 +182,9 @@ pub fn boot(guest: &str, conf: &str, harts: usize, budget: u64) -> Result<KvmRun
         hs_guest_traps: m.harts.iter().map(Hart::hs_guest_traps).collect(),
         ..Default::default()
     };
+    for (cause, n) in m.harts.iter().flat_map(Hart::hs_guest_traps_by_cause) {
+        *r.exit_causes.entry(cause).or_default() += n;
+    }
     for line in console.lines() {
         if let Some((_, h)) = line.split_once("Registering clocksource cpuid [0] hartid [") {
             r.cpu0_hart = h.split(']').next().and_then(|h| h.parse().ok()).unwrap_or(0);

@@ -124,5 +124,13 @@ fn linux_guest_boots_under_linux_kvm() {
             r.mmio_exits,
             r.sbi_exits
         );
+        // Every exit the VMM saw entered the host kernel first, as an exit of its kind.
+        let kinds = r.exits_by_kind();
+        let kind = |k: &str| kinds.iter().find(|(name, _)| name == k).map_or(0, |(_, n)| *n);
+        assert_eq!(kinds.iter().map(|(_, n)| n).sum::<u64>(), r.hs_guest_traps.iter().sum::<u64>(), "{kinds:?}");
+        assert!(kind("sbi") >= r.sbi_exits, "SBI calls to the VMM are ecall exits: {kinds:?}, {}", r.sbi_exits);
+        assert!(kind("guest page fault") >= r.mmio_exits, "MMIO are guest-page faults: {kinds:?}, {}", r.mmio_exits);
+        assert_eq!(kind("other"), 0, "{kinds:?}");
+        eprintln!("  VM exits by type: {kinds:?}");
     }
 }

@@ -22,6 +22,7 @@
 pub mod csr;
 pub mod decode;
 mod exec;
+mod exit_count;
 pub mod hcsr;
 pub mod mmu;
 pub mod mode_count;
@@ -177,8 +178,8 @@ pub struct Hart {
     traps: u64,
     /// Traps taken into HS (any cause, from any mode): a simulator statistic, like `modes`.
     hs_traps: u64,
-    /// Of those, the ones taken from a guest (V = 1): VM exits into the host kernel.
-    hs_guest_traps: u64,
+    /// Of those, the ones taken from a guest (V = 1), by cause: VM exits into the host kernel.
+    hs_guest_traps: exit_count::ExitCount,
     /// What the hart implements beyond RV64IMAC + M/S/U.
     pub(crate) cfg: HartConfig,
     /// mip.USIP as an engine the hart follows saw it (lockstep; `None`: from the bitmap).
@@ -247,7 +248,7 @@ impl Hart {
             cfg,
             traps: 0,
             hs_traps: 0,
-            hs_guest_traps: 0,
+            hs_guest_traps: exit_count::ExitCount::new(),
             usip_follow: None,
         }
     }
@@ -329,7 +330,12 @@ impl Hart {
 
     /// The traps into HS taken from VS or VU: VM exits that the host kernel handles.
     pub fn hs_guest_traps(&self) -> u64 {
-        self.hs_guest_traps
+        self.hs_guest_traps.total()
+    }
+
+    /// Those traps by cause: `(scause, count)` for each cause taken (bit 63: interrupt).
+    pub fn hs_guest_traps_by_cause(&self) -> Vec<(u64, u64)> {
+        self.hs_guest_traps.by_cause()
     }
 
     /// Changes privilege and V together (traps, xRET, huret).
@@ -438,7 +444,9 @@ impl Hart {
             }
             Target::HS => {
                 self.hs_traps += 1;
-                self.hs_guest_traps += virt as u64;
+                if virt {
+                    self.hs_guest_traps.count(e.cause, interrupt);
+                }
                 let c = &mut self.csr;
                 c.sepc = self.pc;
                 c.scause = xcause;

@@ -312,6 +312,7 @@ fn sret_into_v_and_ecalls() {
     assert_eq!((h.privilege(), h.pc), ((Priv::S, false), BASE + 0x600), "VS ecall goes to HS");
     assert_eq!((h.csr.scause, h.csr.sepc), (cause::ECALL_VS, BASE + 0x200));
     assert_eq!((h.hs_traps(), h.hs_guest_traps()), (1, 1), "an HS entry from the guest (a VM exit)");
+    assert_eq!(h.hs_guest_traps_by_cause(), vec![(cause::ECALL_VS, 1)], "counted by its cause");
     let hst = h.csr.h.hstatus;
     assert_eq!(hst & (HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_GVA), HSTATUS_SPV | HSTATUS_SPVP);
 }

@@ -50,10 +50,13 @@ fn main() -> ExitCode {
             m[4] + m[5]
         );
     }
+    println!("VM exits per operation by type (DuVisor: its hypervisor's table; Linux KVM: by scause):");
+    for (host, r) in Host::ALL.iter().zip(&rows) {
+        let kinds: Vec<String> =
+            r.by_kind.iter().filter(|(_, n)| n.abs() >= 0.05).map(|(kind, n)| format!("{kind} {n:.1}")).collect();
+        println!("{:<10} {}", host.name(), kinds.join(", "));
+    }
     let (d, k) = (&rows[0], &rows[1]);
-    let kinds: Vec<String> =
-        d.by_kind.iter().filter(|(_, n)| *n != 0.0).map(|(kind, n)| format!("{kind} {n:.1}")).collect();
-    println!("DuVisor's exits per operation by type: {}", kinds.join(", "));
     println!();
     println!(
         "Linux KVM / DuVisor: {:.2}x the machine's instructions per operation, {:.2}x the exits",
