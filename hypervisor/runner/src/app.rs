@@ -7,11 +7,16 @@
 
 use anyhow::{bail, Context, Result};
 
+use dvext_model::mode::Mode;
 use dvsim::hart::mode_count::ByMode;
+use dvsim::platform::profile::PcProfile;
 
+use crate::images::linux_dir;
 use crate::linux_kvm;
-use crate::session::run_conf;
+use crate::profile::{by_function, Symbols};
+use crate::session::run_conf_profiled;
 use crate::summary::{exit_counts, vm_reports};
+use crate::Images;
 
 /// The guest's vCPUs (one hart each) and memory.
 pub const VCPUS: usize = 2;
@@ -79,6 +84,11 @@ fn check(console: &str, ops: u64, host: Host) -> Result<()> {
 
 /// Runs the guest with `/app <ops>` under `host`.
 pub fn run(host: Host, ops: u64) -> Result<AppRun> {
+    run_profiled(host, ops, None)
+}
+
+/// [`run`], with the whole run's PC profile written to `profile` when given.
+pub fn run_profiled(host: Host, ops: u64, profile: Option<&mut PcProfile>) -> Result<AppRun> {
     if ops == 0 {
         bail!("the number of operations must be positive");
     }
@@ -88,7 +98,8 @@ pub fn run(host: Host, ops: u64) -> Result<AppRun> {
                 "lx hv=duvisor guest=Image initrd=initramfs.cpio vcpus={VCPUS} mem={MEM_MIB} args=\"{}\"\n",
                 guest_args(ops)
             );
-            let out = run_conf(&conf, VCPUS, 256 << 20, BUDGET).context("the Linux guest under DuVisor")?;
+            let out =
+                run_conf_profiled(&conf, VCPUS, 256 << 20, BUDGET, profile).context("the Linux guest under DuVisor")?;
             check(&out.console, ops, host)?;
             if vm_reports(&out.console).get("lx").and_then(|r| r.status) != Some(0) {
                 bail!("the Linux guest under DuVisor did not end with status 0:\n{}", out.console);
@@ -107,7 +118,8 @@ pub fn run(host: Host, ops: u64) -> Result<AppRun> {
         Host::LinuxKvm => {
             let args = guest_args(ops).replace(' ', ",");
             let conf = format!("Image,vcpus={VCPUS},mem={MEM_MIB},initrd=initramfs.cpio,{args}");
-            let r = linux_kvm::boot("Image", &conf, VCPUS, BUDGET).context("the Linux guest under Linux KVM")?;
+            let r = linux_kvm::boot_profiled("Image", &conf, VCPUS, BUDGET, profile)
+                .context("the Linux guest under Linux KVM")?;
             check(&r.console, ops, host)?;
             if r.status != Some(0) {
                 bail!("kvm-vmm did not end with status 0:\n{}", r.console);
@@ -142,4 +154,56 @@ pub fn per_op(host: Host, n: u64) -> Result<PerOp> {
     let by_kind = a.by_kind.iter().zip(&b.by_kind).map(|((k, x), (_, y))| (k.clone(), d(*x, *y))).collect();
     let modes = core::array::from_fn(|k| d(a.modes[k], b.modes[k]));
     Ok(PerOp { guest: d(a.guest, b.guest), total: d(a.total, b.total), exits: d(a.exits, b.exits), modes, by_kind })
+}
+
+/// What runs in each mode under `host`, for the profile: the symbols to attribute its pcs with,
+/// or the one name its steps go under when there are none.
+fn software(host: Host, mode: Mode) -> Result<(Option<Symbols>, &'static str)> {
+    let images = Images::build()?;
+    let elf = |name: &str| -> Result<Option<Symbols>> {
+        let bytes = std::fs::read(images.path(name)).with_context(|| format!("the ELF of {name}"))?;
+        Ok(Some(Symbols::from_elf(&bytes).with_context(|| format!("the symbols of {name}"))?))
+    };
+    let kernel = || -> Result<Option<Symbols>> {
+        let path = linux_dir().join("build/System.map");
+        let map = std::fs::read_to_string(&path).with_context(|| format!("{} (from make linux)", path.display()))?;
+        Ok(Some(Symbols::from_system_map(&map)))
+    };
+    Ok(match (host, mode) {
+        (_, Mode::M) => (None, "OpenSBI"),
+        (Host::DuVisor, Mode::HS) => (elf("dvcp")?, "dvcp"),
+        (Host::DuVisor, Mode::HU | Mode::U) => (elf("duvisor")?, "duvisor"),
+        (Host::LinuxKvm, Mode::HS) => (kernel()?, "host Linux"),
+        (Host::LinuxKvm, Mode::U | Mode::HU) => (elf("kvm-vmm")?, "kvm-vmm"),
+        (_, Mode::VS) => (kernel()?, "guest Linux"),
+        (_, Mode::VU) => (None, "guest user space"),
+    })
+}
+
+/// One mode's instructions per operation, by function, largest first.
+#[derive(Clone, Debug)]
+pub struct ModeProfile {
+    pub mode: Mode,
+    /// What runs in that mode (`dvcp`, `host Linux`, ...).
+    pub what: &'static str,
+    pub total: f64,
+    pub functions: Vec<(String, f64)>,
+}
+
+/// Where an operation's instructions go under `host`, mode by mode and function by function,
+/// from profiled runs of `n` and `2n` operations (one step at a time: a few times slower than
+/// [`per_op`]).
+pub fn profile_per_op(host: Host, n: u64) -> Result<Vec<ModeProfile>> {
+    let (mut pa, mut pb) = (PcProfile::new(), PcProfile::new());
+    run_profiled(host, n, Some(&mut pa))?;
+    run_profiled(host, 2 * n, Some(&mut pb))?;
+    let mut out = vec![];
+    for mode in Mode::ALL {
+        let (syms, what) = software(host, mode)?;
+        let (a, b) = (by_function(&pa, mode, syms.as_ref(), what), by_function(&pb, mode, syms.as_ref(), what));
+        let functions = crate::profile::per_op(&a, &b, n);
+        let total = functions.iter().map(|(_, x)| x).sum();
+        out.push(ModeProfile { mode, what, total, functions });
+    }
+    Ok(out)
 }

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod chart;
 pub mod images;
 pub mod linux_kvm;
+pub mod profile;
 pub mod session;
 pub mod suites;
 pub mod summary;

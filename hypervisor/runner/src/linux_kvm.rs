@@ -11,6 +11,7 @@ use dvsim::hart::mode_count::ByMode;
 use dvsim::hart::Hart;
 use dvsim::platform::console::{QueueSource, VecSink};
 use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR};
+use dvsim::platform::profile::PcProfile;
 use dvsim::platform::{Machine, MachineConfig, Platform, RunExit};
 
 use crate::images::linux_dir;
@@ -149,6 +150,18 @@ pub fn run_linux(vcpus: u32, mem_mib: u64, harts: usize, budget: u64) -> Result<
 /// `dvkvm=<conf>` on the command line, unchecked: what `kvm-vmm` makes of a configuration, good or
 /// bad, is its own business (the tests give it bad ones).
 pub fn boot(guest: &str, conf: &str, harts: usize, budget: u64) -> Result<KvmRun> {
+    boot_profiled(guest, conf, harts, budget, None)
+}
+
+/// [`boot`], with the whole run's PC profile written to `profile` when given (one step at a time:
+/// slower).
+pub fn boot_profiled(
+    guest: &str,
+    conf: &str,
+    harts: usize,
+    budget: u64,
+    profile: Option<&mut PcProfile>,
+) -> Result<KvmRun> {
     let images = Images::build()?;
     let rd = conf.split(',').find_map(|w| w.trim().strip_prefix("initrd="));
     let initrd = initramfs(&images, guest, rd)?;
@@ -170,7 +183,10 @@ pub fn boot(guest: &str, conf: &str, harts: usize, budget: u64) -> Result<KvmRun
     p.load(&kernel, KERNEL_ADDR)?;
     p.boot(start)?;
     let mut m = Machine::new(p, (0..harts).map(Hart::new).collect())?;
-    let exit = m.run(Some(budget));
+    let exit = match profile {
+        Some(p) => m.run_profiled(Some(budget), p),
+        None => m.run(Some(budget)),
+    };
     let console = String::from_utf8_lossy(&sink.contents()).into_owned();
     if exit != RunExit::Pass {
         let tail = &console[console.floor_char_boundary(console.len().saturating_sub(3000))..];

@@ -7,6 +7,7 @@ use dvsim::hart::mode_count::ByMode;
 use dvsim::hart::Hart;
 use dvsim::platform::console::{QueueSource, VecSink};
 use dvsim::platform::machine::{BIOS_ADDR, KERNEL_ADDR};
+use dvsim::platform::profile::PcProfile;
 use dvsim::platform::{Machine, MachineConfig, Platform, RunExit};
 
 use crate::Images;
@@ -19,6 +20,8 @@ pub struct Session {
     sink: VecSink,
     input: QueueSource,
     retired: u64,
+    /// The PC profile of the run so far, when asked for ([`Session::profile`]).
+    profile: Option<PcProfile>,
 }
 
 /// How a run ended.
@@ -37,7 +40,7 @@ impl Session {
         let (sink, input) = (VecSink::default(), QueueSource::default());
         let (p, _) = platform(images, bundle, harts, ram, Box::new(sink.clone()), Box::new(input.clone()))?;
         let machine = Machine::new(p, (0..harts).map(Hart::new).collect())?;
-        Ok(Session { machine, sink, input, retired: 0 })
+        Ok(Session { machine, sink, input, retired: 0, profile: None })
     }
 
     /// The run limit reached so far, all harts: instructions retired or trapped, as dvsim's
@@ -46,10 +49,28 @@ impl Session {
         self.retired
     }
 
+    /// Profiles the run from now on, one step at a time (`dvsim::platform::profile`; slower).
+    pub fn profile(&mut self) {
+        self.profile.get_or_insert_with(PcProfile::new);
+    }
+
+    /// The PC profile, if [`Session::profile`] asked for one.
+    pub fn take_profile(&mut self) -> Option<PcProfile> {
+        self.profile.take()
+    }
+
+    /// Runs the machine until `self.retired` steps, profiled or not.
+    fn run_machine(&mut self) -> RunExit {
+        match &mut self.profile {
+            Some(p) => self.machine.run_profiled(Some(self.retired), p),
+            None => self.machine.run(Some(self.retired)),
+        }
+    }
+
     /// Runs at most `n` more instructions; `Some` when the machine stopped by itself.
     pub fn run_for(&mut self, n: u64) -> Option<RunExit> {
         self.retired += n;
-        let exit = self.machine.run(Some(self.retired));
+        let exit = self.run_machine();
         (exit != RunExit::InsnLimit).then_some(exit)
     }
 
@@ -73,7 +94,7 @@ impl Session {
         let end = self.retired + budget;
         while self.retired < end {
             self.retired = (self.retired + CHUNK).min(end);
-            let exit = self.machine.run(Some(self.retired));
+            let exit = self.run_machine();
             let out = self.console();
             if let Some(i) = out.get(from..).and_then(|s| s.find(text)) {
                 return Ok(from + i + text.len());
@@ -90,7 +111,7 @@ impl Session {
         let end = self.retired + budget;
         while self.retired < end {
             self.retired = (self.retired + CHUNK).min(end);
-            let exit = self.machine.run(Some(self.retired));
+            let exit = self.run_machine();
             if exit != RunExit::InsnLimit {
                 let by_mode = self.machine.harts.iter().map(Hart::retired_by_mode).collect();
                 return Ok(Outcome { exit, console: self.console(), instructions: self.retired, by_mode });
@@ -122,7 +143,25 @@ pub fn platform(
 
 /// Boots `conf` (a `vms.conf` text) and runs it to the end.
 pub fn run_conf(conf: &str, harts: usize, ram: u64, budget: u64) -> Result<Outcome> {
+    run_conf_profiled(conf, harts, ram, budget, None)
+}
+
+/// [`run_conf`], with the whole run's PC profile added into `profile` when given.
+pub fn run_conf_profiled(
+    conf: &str,
+    harts: usize,
+    ram: u64,
+    budget: u64,
+    profile: Option<&mut PcProfile>,
+) -> Result<Outcome> {
     let images = Images::build()?;
     let mut s = Session::boot(&images, images.bundle(conf)?, harts, ram)?;
-    s.run_to_exit(budget)
+    if profile.is_some() {
+        s.profile();
+    }
+    let out = s.run_to_exit(budget)?;
+    if let (Some(to), Some(p)) = (profile, s.take_profile()) {
+        *to = p;
+    }
+    Ok(out)
 }

@@ -315,6 +315,11 @@ impl Hart {
         self.modes.switch(self.mode_state().mode());
     }
 
+    /// The execution mode (dvext.md §1) the next instruction runs in.
+    pub fn mode(&self) -> dvext_model::mode::Mode {
+        self.mode_state().mode()
+    }
+
     /// Instructions retired in each mode since reset, indexed like `dvext_model::mode::Mode::ALL`
     /// (M, HS, HU, U, VS, VU). An xRET or `huret` counts in the mode it leaves.
     pub fn retired_by_mode(&self) -> mode_count::ByMode {

@@ -364,6 +364,17 @@ impl<C: Cpu> Machine<C> {
         exit
     }
 
+    /// [`Machine::run`], counting every hart's steps by mode and pc into `profile`
+    /// ([`super::profile`]).
+    pub fn run_profiled(&mut self, max_insns: Option<u64>, profile: &mut super::profile::PcProfile) -> RunExit
+    where
+        C: super::profile::Moded,
+    {
+        let exit = self.run_inner(max_insns, profile);
+        self.poll_console();
+        exit
+    }
+
     fn run_inner<S: Stepper<C>>(&mut self, max_insns: Option<u64>, stepper: &mut S) -> RunExit {
         let n = self.harts.len() as u64;
         loop {
@@ -478,6 +489,7 @@ mod tests {
     use crate::hart::decode::{enc_b, enc_i, enc_j, enc_s};
     use crate::hart::Hart;
     use crate::platform::console::{QueueSource, VecSink};
+    use dvext_model::mode::Mode;
 
     fn lui(rd: u32, v: u32) -> u32 {
         v & 0xffff_f000 | rd << 7 | 0x37
@@ -547,5 +559,32 @@ mod tests {
         assert_eq!(m.run(Some(100_000)), RunExit::InsnLimit);
         assert_eq!(m.harts[0].instret(), 100_000);
         assert_eq!(m.mtime(), 100_000 / DEFAULT_ROUNDS_PER_TICK);
+    }
+
+    /// A profiled run is the same run: a loop of 3 instructions taken 10 times, then the
+    /// finisher; each pc counted once per step, all in M.
+    #[test]
+    fn profile_counts_steps_by_mode_and_pc() {
+        let prog = [
+            addi(5, 0, 10),     // 0: x5 = 10
+            addi(6, 6, 1),      // 4: loop: x6 += 1
+            addi(5, 5, -1),     // 8
+            enc_b(-8, 0, 5, 1), // 12: bne x5, x0, loop
+            lui(14, 0x0010_0000),
+            lui(15, 0x5000),
+            addi(15, 15, 0x555),
+            st(2, 15, 14, 0), // 28: pass
+            enc_j(0, 0),      // 32
+        ];
+        let (mut plain, mut profiled) = (machine(&prog, 1), machine(&prog, 1));
+        let mut p = crate::platform::profile::PcProfile::new();
+        assert_eq!(plain.run(Some(10_000)), RunExit::Pass);
+        assert_eq!(profiled.run_profiled(Some(10_000), &mut p), RunExit::Pass);
+        assert_eq!(profiled.harts[0].reg(6), 10);
+        assert_eq!(profiled.harts[0].retired_by_mode(), plain.harts[0].retired_by_mode());
+        let at = |pc: u64| p.iter().find(|&((m, a), _)| m == Mode::M && a == RAM_BASE + pc).map_or(0, |(_, n)| n);
+        assert_eq!([at(0), at(4), at(8), at(12), at(16), at(28), at(32)], [1, 10, 10, 10, 1, 1, 0]);
+        assert_eq!(p.total(Mode::M), profiled.harts[0].steps(), "every step counted, all in M");
+        assert_eq!(p.total(Mode::HS), 0);
     }
 }

@@ -15,6 +15,7 @@ pub mod htif;
 pub mod loader;
 pub mod machine;
 pub mod plic;
+pub mod profile;
 pub mod ram;
 pub mod uart;
 

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dv_runner::app::{per_op, Host};
+use dv_runner::app::{per_op, profile_per_op, Host, ModeProfile};
 
 #[derive(Parser)]
 #[command(name = "dv-bench-app", about = "The application benchmark in a Linux guest: DuVisor vs Linux KVM")]
@@ -14,6 +14,10 @@ struct Cli {
     /// variation from run to run is a small part of an operation (docs/hypervisor.md).
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=50000))]
     n: u64,
+    /// Also profile both hosts (two more runs each, one step at a time) and print, per mode, the
+    /// functions that take the most instructions per operation: this many of them.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    profile: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -64,5 +68,28 @@ fn main() -> ExitCode {
         k.exits / d.exits
     );
     println!("(as measured; docs/hypervisor.md \"Application benchmark\" says where they go)");
+    if let Some(k) = cli.profile {
+        for host in Host::ALL {
+            match profile_per_op(host, cli.n) {
+                Ok(modes) => print_profile(host.name(), &modes, k as usize),
+                Err(e) => {
+                    eprintln!("dv-bench-app: {e:#}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
     ExitCode::SUCCESS
+}
+
+/// The `k` costliest functions per operation of each mode that does work per operation.
+fn print_profile(host: &str, modes: &[ModeProfile], k: usize) {
+    println!();
+    println!("{host}: instructions per operation by mode and function (profiled runs of the same sizes):");
+    for m in modes.iter().filter(|m| m.total.abs() >= 0.5) {
+        println!("  {:?} ({}): {:.0}", m.mode, m.what, m.total);
+        for (name, x) in m.functions.iter().take(k) {
+            println!("    {x:>9.0}  {name}");
+        }
+    }
 }
