@@ -150,16 +150,17 @@ pub fn run_linux(vcpus: u32, mem_mib: u64, harts: usize, budget: u64) -> Result<
 /// `dvkvm=<conf>` on the command line, unchecked: what `kvm-vmm` makes of a configuration, good or
 /// bad, is its own business (the tests give it bad ones).
 pub fn boot(guest: &str, conf: &str, harts: usize, budget: u64) -> Result<KvmRun> {
-    boot_profiled(guest, conf, harts, budget, None)
+    boot_with(guest, conf, harts, budget, "", None)
 }
 
-/// [`boot`], with the whole run's PC profile written to `profile` when given (one step at a time:
-/// slower).
-pub fn boot_profiled(
+/// [`boot`], with `host_args` added to the host kernel's command line (say `kvm.halt_poll_ns=0`),
+/// and the whole run's PC profile written to `profile` when given (one step at a time: slower).
+pub fn boot_with(
     guest: &str,
     conf: &str,
     harts: usize,
     budget: u64,
+    host_args: &str,
     profile: Option<&mut PcProfile>,
 ) -> Result<KvmRun> {
     let images = Images::build()?;
@@ -174,7 +175,14 @@ pub fn boot_profiled(
     let cfg = MachineConfig {
         harts,
         ram_size: RAM,
-        bootargs: Some(format!("console=ttyS0 dvkvm={conf}")),
+        bootargs: Some(
+            ["console=ttyS0", host_args, &format!("dvkvm={conf}")]
+                .iter()
+                .filter(|a| !a.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
         initrd: Some(initrd),
         ..Default::default()
     };

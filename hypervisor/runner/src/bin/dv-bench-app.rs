@@ -26,12 +26,12 @@ fn main() -> ExitCode {
     println!("round trip between two processes on the two vCPUs, a fresh-page fault and a 20 us sleep.");
     println!("Per operation, from runs of {} and {} operations:", cli.n, 2 * cli.n);
     println!();
-    println!("{:<10} {:>14} {:>16} {:>10}", "host", "guest insns", "machine insns", "VM exits");
+    println!("{:<26} {:>14} {:>16} {:>10}", "host", "guest insns", "machine insns", "VM exits");
     let mut rows = vec![];
     for host in Host::ALL {
         match per_op(host, cli.n) {
             Ok(r) => {
-                println!("{:<10} {:>14.0} {:>16.0} {:>10.1}", host.name(), r.guest, r.total, r.exits);
+                println!("{:<26} {:>14.0} {:>16.0} {:>10.1}", host.name(), r.guest, r.total, r.exits);
                 rows.push(r);
             }
             Err(e) => {
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     for (host, r) in Host::ALL.iter().zip(&rows) {
         let m = r.modes;
         println!(
-            "{:<10} M {:>8.0}  HS {:>8.0}  HU {:>7.0}  U {:>7.0}  VS+VU {:>8.0}",
+            "{:<26} M {:>8.0}  HS {:>8.0}  HU {:>7.0}  U {:>7.0}  VS+VU {:>8.0}",
             host.name(),
             m[0],
             m[1],
@@ -58,15 +58,18 @@ fn main() -> ExitCode {
     for (host, r) in Host::ALL.iter().zip(&rows) {
         let kinds: Vec<String> =
             r.by_kind.iter().filter(|(_, n)| n.abs() >= 0.05).map(|(kind, n)| format!("{kind} {n:.1}")).collect();
-        println!("{:<10} {}", host.name(), kinds.join(", "));
+        println!("{:<26} {}", host.name(), kinds.join(", "));
     }
-    let (d, k) = (&rows[0], &rows[1]);
     println!();
-    println!(
-        "Linux KVM / DuVisor: {:.2}x the machine's instructions per operation, {:.2}x the exits",
-        k.total / d.total,
-        k.exits / d.exits
-    );
+    let d = &rows[0];
+    for (host, k) in Host::ALL.iter().zip(&rows).skip(1) {
+        println!(
+            "{} / DuVisor: {:.2}x the machine's instructions per operation, {:.2}x the exits",
+            host.name(),
+            k.total / d.total,
+            k.exits / d.exits
+        );
+    }
     println!("(as measured; docs/hypervisor.md \"Application benchmark\" says where they go)");
     if let Some(k) = cli.profile {
         for host in Host::ALL {
@@ -88,7 +91,7 @@ fn print_profile(host: &str, modes: &[ModeProfile], k: usize) {
     println!("{host}: instructions per operation by mode and function (profiled runs of the same sizes):");
     for m in modes.iter().filter(|m| m.total.abs() >= 0.5) {
         println!("  {:?} ({}): {:.0}", m.mode, m.what, m.total);
-        for (name, x) in m.functions.iter().take(k) {
+        for (name, x) in m.functions.iter().filter(|(_, x)| x.abs() >= 0.5).take(k) {
             println!("    {x:>9.0}  {name}");
         }
     }
