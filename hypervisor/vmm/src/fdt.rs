@@ -17,8 +17,9 @@ use dv_platform::fdt::{self, ph_intc};
 use dv_platform::map::{IRQ_S_EXT, MTIME_HZ};
 
 /// The guest's ISA: the hart's (platform.md "Hart") without H (no nested virtualization) and
-/// without Sstc (the guest's timer is SBI `set_timer`).
-pub const GUEST_ISA: &str = "rv64imac_zicsr_zifencei";
+/// without Sstc (the guest's timer is SBI `set_timer`). Zicntr: the control plane opens `time`,
+/// `cycle` and `instret` to the guest (`hucounteren`), as Linux KVM does (`hcounteren`).
+pub const GUEST_ISA: &str = "rv64imac_zicsr_zifencei_zicntr";
 /// `timebase-frequency`: the platform's 10 MHz mtime (guest time = mtime + hutimedelta).
 pub const TIMEBASE_HZ: u32 = MTIME_HZ as u32;
 /// "Not connected for this OS" in `interrupts-extended` (upstream SiFive DTs use it for contexts
@@ -146,6 +147,7 @@ mod tests {
             "sifive,plic-1.0.0",
             "ns16550a",
             "zifencei",
+            "zicntr",
         ] {
             assert!(contains(&fdt, s.as_bytes()), "{s} missing");
         }
