@@ -29,6 +29,7 @@ pub const KVM_MODEL: RGBColor = RGBColor(222, 45, 38);
 pub const KVM_PAPER: RGBColor = RGBColor(252, 146, 114);
 /// Linux KVM's bars are green.
 pub const LINUX_MODEL: RGBColor = RGBColor(44, 160, 44);
+pub const LINUX_RTL: RGBColor = RGBColor(0, 90, 50);
 
 /// The model's series: instructions per operation under DuVisor and the KVM-style baseline.
 pub fn model_series(rows: &[Row]) -> [Series; 2] {

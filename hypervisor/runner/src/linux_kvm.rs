@@ -115,9 +115,9 @@ pub fn initramfs(images: &Images, guest: &str, initrd: Option<&str>) -> Result<V
     Ok(out)
 }
 
-/// Boots Linux on `harts` harts and runs `guest` with `vcpus` vCPUs under `kvm-vmm`, the guest's
-/// bootargs `args` (space-separated `key=value`), within `budget` instructions.
-pub fn run(guest: &str, vcpus: u32, args: &str, harts: usize, budget: u64) -> Result<KvmRun> {
+/// The `dvkvm=` configuration that runs `guest` with `vcpus` vCPUs under `kvm-vmm`, the guest's
+/// bootargs `args` (space-separated `key=value`), checked.
+pub fn guest_conf(guest: &str, vcpus: u32, args: &str) -> Result<String> {
     if !GUESTS.contains(&guest) {
         bail!("unknown guest {guest:?}: one of {}", GUESTS.join(", "));
     }
@@ -135,7 +135,13 @@ pub fn run(guest: &str, vcpus: u32, args: &str, harts: usize, budget: u64) -> Re
         conf.push(',');
         conf.push_str(w);
     }
-    boot(guest, &conf, harts, budget)
+    Ok(conf)
+}
+
+/// Boots Linux on `harts` harts and runs `guest` with `vcpus` vCPUs under `kvm-vmm`, the guest's
+/// bootargs `args` (space-separated `key=value`), within `budget` instructions.
+pub fn run(guest: &str, vcpus: u32, args: &str, harts: usize, budget: u64) -> Result<KvmRun> {
+    boot(guest, &guest_conf(guest, vcpus, args)?, harts, budget)
 }
 
 /// Linux itself as the guest under Linux KVM: the kernel and initramfs of `make linux` with
@@ -144,6 +150,40 @@ pub fn run(guest: &str, vcpus: u32, args: &str, harts: usize, budget: u64) -> Re
 pub fn run_linux(vcpus: u32, mem_mib: u64, harts: usize, budget: u64) -> Result<KvmRun> {
     let conf = format!("Image,vcpus={vcpus},mem={mem_mib},initrd=initramfs.cpio,console=ttyS0,earlycon=sbi");
     boot("Image", &conf, harts, budget)
+}
+
+/// The machine of a Linux KVM run, ready to start (every engine boots this one: dvsim here, the
+/// RTL core in `dvrtl`): OpenSBI `fw_jump`, the kernel of `make linux` with `host_args` and
+/// `dvkvm=<conf>` on its command line, and an initramfs of `kvm-vmm` as init with `guest`'s image
+/// (and the configuration's `initrd=` file). Returns it and its start address.
+pub fn platform(
+    guest: &str,
+    conf: &str,
+    harts: usize,
+    host_args: &str,
+    sink: Box<dyn std::io::Write>,
+) -> Result<(Platform, u64)> {
+    let images = Images::build()?;
+    let rd = conf.split(',').find_map(|w| w.trim().strip_prefix("initrd="));
+    let initrd = initramfs(&images, guest, rd)?;
+    let kernel = linux_dir().join("Image");
+    if !kernel.is_file() {
+        bail!("{} is missing: run `make linux` first (the Linux KVM baseline boots it)", kernel.display());
+    }
+    let (fw, _) = dvsim::firmware::debian_images()?;
+    let bootargs = ["console=ttyS0", host_args, &format!("dvkvm={conf}")];
+    let cfg = MachineConfig {
+        harts,
+        ram_size: RAM,
+        bootargs: Some(bootargs.iter().filter(|a| !a.is_empty()).copied().collect::<Vec<_>>().join(" ")),
+        initrd: Some(initrd),
+        ..Default::default()
+    };
+    let mut p = Platform::new(cfg, sink, Box::new(QueueSource::default()))?;
+    let start = p.load(&fw, BIOS_ADDR)?.entry;
+    p.load(&kernel, KERNEL_ADDR)?;
+    p.boot(start)?;
+    Ok((p, start))
 }
 
 /// Boots Linux with `guest`'s image (and the configuration's `initrd=` file) in the initramfs and
@@ -163,33 +203,8 @@ pub fn boot_with(
     host_args: &str,
     profile: Option<&mut PcProfile>,
 ) -> Result<KvmRun> {
-    let images = Images::build()?;
-    let rd = conf.split(',').find_map(|w| w.trim().strip_prefix("initrd="));
-    let initrd = initramfs(&images, guest, rd)?;
-    let kernel = linux_dir().join("Image");
-    if !kernel.is_file() {
-        bail!("{} is missing: run `make linux` first (the Linux KVM baseline boots it)", kernel.display());
-    }
-    let (fw, _) = dvsim::firmware::debian_images()?;
     let sink = VecSink::default();
-    let cfg = MachineConfig {
-        harts,
-        ram_size: RAM,
-        bootargs: Some(
-            ["console=ttyS0", host_args, &format!("dvkvm={conf}")]
-                .iter()
-                .filter(|a| !a.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        initrd: Some(initrd),
-        ..Default::default()
-    };
-    let mut p = Platform::new(cfg, Box::new(sink.clone()), Box::new(QueueSource::default()))?;
-    let start = p.load(&fw, BIOS_ADDR)?.entry;
-    p.load(&kernel, KERNEL_ADDR)?;
-    p.boot(start)?;
+    let (p, _) = platform(guest, conf, harts, host_args, Box::new(sink.clone()))?;
     let mut m = Machine::new(p, (0..harts).map(Hart::new).collect())?;
     let exit = match profile {
         Some(p) => m.run_profiled(Some(budget), p),

@@ -31,8 +31,29 @@ pub fn run_conf(conf: &str, harts: usize, ram: u64, max_steps: u64, lockstep: bo
     let build = |sink: Box<dyn Write>| {
         dv_runner::session::platform(&images, bundle.clone(), harts, ram, sink, Box::new(QueueSource::default()))
     };
+    run_to_end(&build, max_steps, lockstep)
+}
+
+/// The Linux KVM baseline on the RTL core (docs/hypervisor.md "Linux KVM baseline"): Linux boots
+/// on `harts` harts and `kvm-vmm` runs `guest` with `vcpus` vCPUs and the guest's bootargs `args`,
+/// the very machine `dv_runner::linux_kvm` runs on dvsim; as [`run_conf`] otherwise.
+pub fn run_linux_kvm(
+    guest: &str,
+    vcpus: u32,
+    args: &str,
+    harts: usize,
+    max_steps: u64,
+    lockstep: bool,
+) -> Result<Outcome> {
+    let conf = dv_runner::linux_kvm::guest_conf(guest, vcpus, args)?;
+    let build = |sink: Box<dyn Write>| dv_runner::linux_kvm::platform(guest, &conf, harts, "", sink);
+    run_to_end(&build, max_steps, lockstep)
+}
+
+/// Runs the machine `build` describes until it stops by itself, at most `max_steps` steps.
+fn run_to_end(build: &crate::session::Build, max_steps: u64, lockstep: bool) -> Result<Outcome> {
     let console = VecSink::default();
-    let mut s = Session::new(&build, Box::new(console.clone()), None, lockstep)?;
+    let mut s = Session::new(build, Box::new(console.clone()), None, lockstep)?;
     let mut limits = Limits { max_steps: Some(max_steps), ..Default::default() };
     let stop = s.run(&mut limits, None);
     let console = String::from_utf8_lossy(&console.contents()).into_owned();

@@ -2,7 +2,8 @@
 //! OpenSBI, the control plane, the user-level hypervisor and its guests.
 //!
 //! `make test` runs one VM (the hypercall benchmark under DuVisor: OpenSBI, the control plane,
-//! the hypervisor and the guest, about 19 M instructions). The full suites — every exit
+//! the hypervisor and the guest, about 19 M instructions) and the same guest under Linux KVM
+//! (Linux booting on the core first). The full suites — every exit
 //! microbenchmark guest and the 4-vCPU one in both configurations, and every hostile-hypervisor
 //! case — take hundreds of millions of instructions in lockstep, so they are `#[ignore]`d here and
 //! run by `make hv-rtl`. Their confs and verdicts are `dv_runner::suites`', the very ones the
@@ -10,7 +11,7 @@
 
 use dv_runner::suites::{check_guests, check_isolation, guests_conf, ISOLATION};
 use dv_runner::summary::{bench_lines, vm_reports};
-use dvrtl::vms::run_conf;
+use dvrtl::vms::{run_conf, run_linux_kvm};
 use dvsim::platform::RunExit;
 
 const RAM: u64 = 256 << 20;
@@ -27,6 +28,27 @@ fn a_hypercall_vm_runs_on_rtl_with_no_exit_in_hs() {
     // The guest measured its loop in clock cycles too, and each hypercall cost some.
     let line = bench_lines(&out.console).into_iter().find(|b| b.op == "hypercall").expect("a bench line");
     assert!(line.cycles.is_some_and(|c| c > 20 * 50), "{line:?}");
+}
+
+/// The paper's real baseline on the core: Linux 6.1 boots on the RTL (OpenSBI, the kernel of
+/// `make linux`, KVM enabled on the core's H extension), and Linux KVM runs the hypercall guest
+/// under `kvm-vmm`, every instruction in lockstep with dvsim (about 45 M instructions).
+#[test]
+fn linux_kvm_runs_the_hypercall_guest_on_rtl() {
+    let op = dv_runner::bench::OPS.iter().find(|o| o.guest == "hypercall").expect("the hypercall op");
+    let args = dv_runner::bench::linux_args(op, 20);
+    let out = run_linux_kvm("hypercall", 1, &args, 1, 1_000_000_000, true).unwrap_or_else(|e| panic!("{e:#}"));
+    eprintln!(
+        "Linux KVM and a hypercall guest on the RTL in lockstep: {} cycles, {} instructions",
+        out.cycles, out.retired
+    );
+    assert_eq!(out.exit, RunExit::Pass, "{}", out.console);
+    for line in ["kvm [1]: hypervisor extension available", "kvm-vmm: status 0"] {
+        assert!(out.console.contains(line), "{line:?} missing:\n{}", out.console);
+    }
+    let line = bench_lines(&out.console).into_iter().find(|b| b.op == "hypercall").expect("a bench line");
+    assert_eq!(line.ops, 20, "{line:?}");
+    assert!(line.cycles.is_some_and(|c| c > 20 * 100), "each hypercall enters Linux: {line:?}");
 }
 
 #[test]

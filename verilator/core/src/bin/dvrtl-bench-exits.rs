@@ -15,7 +15,7 @@ use clap::Parser;
 use dv_runner::bench::{Op, MODES, OPS};
 use dv_runner::chart::{self, Series};
 use dv_runner::summary::{bench_lines, vm_reports};
-use dvrtl::vms::run_conf;
+use dvrtl::vms::{run_conf, run_linux_kvm};
 
 #[derive(Parser)]
 #[command(name = "dvrtl-bench-exits", about = "VM-exit costs in clock cycles on the RTL core")]
@@ -29,6 +29,9 @@ struct Cli {
     /// Write the bar chart of both engines (and the paper) to this PNG.
     #[arg(long)]
     png: Option<PathBuf>,
+    /// Leave out Linux KVM (each of its runs boots Linux on the core first: about a minute).
+    #[arg(long)]
+    no_linux: bool,
 }
 
 /// What the guest measured over its loop.
@@ -55,12 +58,36 @@ fn run_one(op: &Op, mode: &str, n: u64, lockstep: bool) -> Result<Loop> {
     }
 }
 
-/// Cycles and instructions per operation.
-fn measure(op: &Op, mode: &str, lockstep: bool) -> Result<(f64, f64)> {
-    let a = run_one(op, mode, op.n, lockstep)?;
-    let b = run_one(op, mode, 2 * op.n, lockstep)?;
+/// Linux boots in about 41 M instructions; the guests' runs add at most a few million.
+const MAX_STEPS_LINUX: u64 = 1_000_000_000;
+
+/// One run of `op` with `n` operations under Linux KVM on the core: the host Linux's boot, then
+/// `kvm-vmm` and the guest, whose bench line gives its loop's cycles and instructions.
+fn run_linux(op: &Op, n: u64, lockstep: bool) -> Result<Loop> {
+    let args = dv_runner::bench::linux_args(op, n);
+    let out = run_linux_kvm(op.guest, op.vcpus, &args, op.vcpus as usize, MAX_STEPS_LINUX, lockstep)
+        .with_context(|| format!("{} (Linux KVM, n={n})", op.name))?;
+    let line = bench_lines(&out.console).into_iter().find(|b| b.ops == n);
+    match line {
+        Some(b) if out.console.contains("kvm-vmm: status 0") => match b.cycles {
+            Some(cycles) => Ok(Loop { cycles, insns: b.instret }),
+            None => bail!("{}: the guest printed no cycle count under Linux KVM", op.name),
+        },
+        _ => bail!("{} (Linux KVM, n={n}) did not pass on the RTL; console:\n{}", op.name, out.console),
+    }
+}
+
+/// Cycles and instructions per operation, from runs of `n` and `2n` operations.
+fn per_op(op: &Op, run: impl Fn(u64) -> Result<Loop>) -> Result<(f64, f64)> {
+    let (a, b) = (run(op.n)?, run(2 * op.n)?);
     let n = op.n as f64;
     Ok(((b.cycles as f64 - a.cycles as f64) / n, (b.insns as f64 - a.insns as f64) / n))
+}
+
+/// Whether Linux KVM can run here: the images of `make linux`; otherwise why not.
+fn linux_missing() -> Option<String> {
+    let image = dv_runner::images::linux_dir().join("Image");
+    (!image.is_file()).then(|| format!("{} is missing: run `make linux`", image.display()))
 }
 
 fn run(cli: &Cli) -> Result<()> {
@@ -68,41 +95,56 @@ fn run(cli: &Cli) -> Result<()> {
     if ops.is_empty() {
         bail!("--only {:?} names no operation", cli.only.as_deref().unwrap_or(""));
     }
+    let linux = !cli.no_linux;
+    let missing = if linux { linux_missing() } else { None };
+    if let Some(why) = &missing {
+        eprintln!("dvrtl-bench-exits: Linux KVM left out: {why}");
+    }
+    let linux = linux && missing.is_none();
     println!("VM-exit costs on dvcore (the RTL core), clock cycles per operation on the guest's hart");
     println!("(instructions in brackets), beside the paper's cycles on Rocket (KVM / DuVisor):");
     println!();
     println!(
-        "{:<14} {:>18} {:>18} {:>7}   {:>17} {:>7}",
-        "operation", "DuVisor", "KVM-style", "ratio", "paper KVM/DuVisor", "ratio"
+        "{:<14} {:>18} {:>18} {:>7} {:>20} {:>7}   {:>17} {:>7}",
+        "operation", "DuVisor", "KVM-style", "ratio", "Linux KVM", "ratio", "paper KVM/DuVisor", "ratio"
     );
-    // Cycles per operation under each mode, for the chart.
-    let mut cycles: [Vec<Option<f64>>; 2] = [vec![], vec![]];
+    // Cycles per operation under each configuration, for the chart.
+    let mut cycles: [Vec<Option<f64>>; 3] = [vec![], vec![], vec![]];
     for op in &ops {
         let mut cost = [(0.0, 0.0); 2];
         for (k, mode) in MODES.iter().enumerate() {
-            cost[k] = measure(op, mode, cli.lockstep)?;
+            cost[k] = per_op(op, |n| run_one(op, mode, n, cli.lockstep))?;
         }
         let [(dc, di), (kc, ki)] = cost;
+        let lin = if linux { Some(per_op(op, |n| run_linux(op, n, cli.lockstep))?) } else { None };
         cycles[0].push(Some(dc));
         cycles[1].push(Some(kc));
+        cycles[2].push(lin.map(|(c, _)| c));
         let (paper, paper_ratio) = match op.paper {
             Some((k, d)) => (format!("{k} / {d}"), format!("{:.1}x", k as f64 / d as f64)),
             None => ("-".to_string(), "-".to_string()),
         };
+        let (lin_cost, lin_ratio) = match lin {
+            Some((lc, li)) => (format!("{lc:.0} ({li:.0})"), format!("{:.1}x", lc / dc)),
+            None => ("-".to_string(), "-".to_string()),
+        };
         println!(
-            "{:<14} {:>18} {:>18} {:>6.1}x   {:>17} {:>7}",
+            "{:<14} {:>18} {:>18} {:>6.1}x {:>20} {:>7}   {:>17} {:>7}",
             op.name,
             format!("{dc:.0} ({di:.0})"),
             format!("{kc:.0} ({ki:.0})"),
             kc / dc,
+            lin_cost,
+            lin_ratio,
             paper,
             paper_ratio
         );
     }
     println!();
-    println!("Ratios as measured: the KVM-style baseline is lean (docs/hypervisor.md); the paper's");
-    println!("KVM side is Linux KVM with QEMU. Cycles include every pipeline flush, page walk and");
-    println!("cache miss of the exit on dvcore's memory system (docs/core.md, \"Timing\").");
+    println!("Ratios as measured, each against DuVisor: the KVM-style baseline is lean (docs/hypervisor.md);");
+    println!("Linux KVM is Linux 6.1's KVM with our kvm-vmm as its VMM, the paper's KVM side Linux KVM with");
+    println!("QEMU. Cycles include every pipeline flush, page walk and cache miss of the exit on dvcore's");
+    println!("memory system (docs/core.md, \"Timing\").");
     if let Some(png) = &cli.png {
         draw(&ops, cycles, png)?;
         println!("chart: {}", png.display());
@@ -113,17 +155,20 @@ fn run(cli: &Cli) -> Result<()> {
 /// The chart: the model's instructions and the core's cycles per operation, for DuVisor and the
 /// KVM-style baseline, beside the paper's cycles on Rocket and Linux KVM's instructions on the
 /// model.
-fn draw(ops: &[&Op], cycles: [Vec<Option<f64>>; 2], png: &std::path::Path) -> Result<()> {
+fn draw(ops: &[&Op], cycles: [Vec<Option<f64>>; 3], png: &std::path::Path) -> Result<()> {
     let rows: Vec<_> =
         dv_runner::bench::measure_all()?.into_iter().filter(|r| ops.iter().any(|o| o.name == r.op.name)).collect();
     let [dm, km] = chart::model_series(&rows);
     let [dp, kp] = chart::paper_series(&rows);
-    let [dc, kc] = cycles;
+    let [dc, kc, lc] = cycles;
     let dr = Series { label: "DuVisor (RTL core, cycles)".into(), color: chart::DUVISOR_RTL, values: dc };
     let kr = Series { label: "KVM-style (RTL core, cycles)".into(), color: chart::KVM_RTL, values: kc };
     let groups: Vec<&str> = ops.iter().map(|o| o.name).collect();
     let mut series = vec![dm, dr, dp, km, kr, kp];
     series.extend(chart::linux_series(&rows));
+    if lc.iter().any(Option::is_some) {
+        series.push(Series { label: "Linux KVM (RTL core, cycles)".into(), color: chart::LINUX_RTL, values: lc });
+    }
     let title = "VM exit cost: DuVisor, KVM-style (ISA model and RTL core), Linux KVM (make bench-exits)";
     chart::write_png(title, &groups, &series, png)
 }
