@@ -51,6 +51,27 @@ fn linux_kvm_runs_the_hypercall_guest_on_rtl() {
     assert!(line.cycles.is_some_and(|c| c > 20 * 100), "each hypercall enters Linux: {line:?}");
 }
 
+/// Linux as a guest VM under the user-level hypervisor on the core (docs/hypervisor.md "Linux as
+/// a guest"), 2 vCPUs in lockstep: the kernel boots to init and powers the VM off, and none of
+/// its exits enters HS (about 84 M instructions).
+#[test]
+#[ignore = "long: make hv-rtl"]
+fn a_linux_guest_runs_under_duvisor_on_rtl() {
+    let conf = "lx hv=duvisor guest=Image initrd=initramfs.cpio vcpus=2 mem=64 args=\"console=ttyS0 earlycon=sbi\"\n";
+    let out = run_conf(conf, 2, RAM, 2_000_000_000, true).unwrap_or_else(|e| panic!("{e:#}"));
+    eprintln!(
+        "a Linux guest under DuVisor on the RTL in lockstep: {} cycles, {} instructions",
+        out.cycles, out.retired
+    );
+    assert_eq!(out.exit, RunExit::Pass, "{}", out.console);
+    for line in ["init: 2 CPUs online", "reboot: Power down"] {
+        assert!(out.console.contains(line), "{line:?} missing:\n{}", out.console);
+    }
+    let vm = &vm_reports(&out.console)["lx"];
+    assert_eq!(vm.status, Some(0), "{}", out.console);
+    assert_eq!(vm.exits_in_hs(), 0, "a VM exit entered HS: {:?}", vm.causes);
+}
+
 #[test]
 #[ignore = "long: make hv-rtl"]
 fn every_guest_passes_in_both_modes_on_rtl() {
