@@ -160,8 +160,9 @@ bench-model:
 ## microbenchmarks under the DuVisor and the KVM-style configuration and under Linux 6.1's KVM with
 ## kvm-vmm (hence `linux` first), side by side with the paper's figures, in instructions on the ISA
 ## model (its chart alone: target/bench-exits-model.png). Then the same operations on the RTL core
-## (dvrtl-bench-exits, the two hypervisor configurations): clock cycles per exit beside the paper's
-## cycles on Rocket, and the chart of both engines and the paper, target/bench-exits.png.
+## (dvrtl-bench-exits, the three configurations; each Linux KVM run boots Linux on the core: about
+## 25 minutes in all): clock cycles per exit beside the paper's cycles on Rocket, and the chart of
+## both engines and the paper, target/bench-exits.png.
 bench-exits: setup linux
 	$(CARGO) run --release --quiet -p dv-runner --bin dv-bench-exits -- --png target/bench-exits-model.png
 	@echo
@@ -209,8 +210,9 @@ uboot-guest-rtl: setup
 	$(CARGO) run --release --quiet -p dvrtl --bin dvrtl-uboot-guest -- --mode $(MODE) $(if $(LOCKSTEP),--lockstep)
 
 ## The hypervisor's full suites on the RTL core in lockstep with dvsim (verilator/core/tests/
-## hypervisor.rs): every exit microbenchmark guest and the 4-vCPU one in both configurations, and
-## every hostile-hypervisor case refused by the hardware as on dvsim. Long (hundreds of millions of
-## instructions); `make test` runs one VM.
-hv-rtl: setup
+## hypervisor.rs): every exit microbenchmark guest and the 4-vCPU one in both configurations,
+## every hostile-hypervisor case refused by the hardware as on dvsim, and Linux as a guest on 2
+## vCPUs (hence `linux`). Long (hundreds of millions of instructions); `make test` runs one VM and
+## Linux KVM with one guest.
+hv-rtl: setup linux
 	$(CARGO) test --release -p dvrtl --test hypervisor -- --ignored --nocapture --test-threads 1

@@ -1,6 +1,7 @@
 //! `dvrtl-bench-exits` (the RTL half of `make bench-exits`, docs/hypervisor.md "Exit costs on
-//! the RTL core"): every VM-exit microbenchmark of `dv-runner` under DuVisor and the KVM-style
-//! baseline, on dvcore, in clock cycles. As on dvsim, one operation's cost is the difference
+//! the RTL core"): every VM-exit microbenchmark of `dv-runner` under DuVisor, the KVM-style
+//! baseline and Linux KVM (Linux 6.1 booted on the core, `kvm-vmm` as its VMM), on dvcore, in
+//! clock cycles. As on dvsim, one operation's cost is the difference
 //! between a run of `n` and one of `2n` operations, divided by `n`, of what the guest's hart
 //! measured around its loop (`rdcycle`, `rdinstret`): so boot and teardown cancel, and the
 //! hypervisor, kernel and firmware work of each exit counts. Printed beside the paper's cycles on
@@ -152,9 +153,8 @@ fn run(cli: &Cli) -> Result<()> {
     Ok(())
 }
 
-/// The chart: the model's instructions and the core's cycles per operation, for DuVisor and the
-/// KVM-style baseline, beside the paper's cycles on Rocket and Linux KVM's instructions on the
-/// model.
+/// The chart: the model's instructions and the core's cycles per operation, for DuVisor, the
+/// KVM-style baseline and Linux KVM, beside the paper's cycles on Rocket.
 fn draw(ops: &[&Op], cycles: [Vec<Option<f64>>; 3], png: &std::path::Path) -> Result<()> {
     let rows: Vec<_> =
         dv_runner::bench::measure_all()?.into_iter().filter(|r| ops.iter().any(|o| o.name == r.op.name)).collect();
@@ -169,7 +169,7 @@ fn draw(ops: &[&Op], cycles: [Vec<Option<f64>>; 3], png: &std::path::Path) -> Re
     if lc.iter().any(Option::is_some) {
         series.push(Series { label: "Linux KVM (RTL core, cycles)".into(), color: chart::LINUX_RTL, values: lc });
     }
-    let title = "VM exit cost: DuVisor, KVM-style (ISA model and RTL core), Linux KVM (make bench-exits)";
+    let title = "VM exit cost: DuVisor, KVM-style, Linux KVM (ISA model and RTL core) and the paper";
     chart::write_png(title, &groups, &series, png)
 }
 
