@@ -11,12 +11,10 @@ use dvext_model::mode::Mode;
 use dvsim::hart::mode_count::ByMode;
 use dvsim::platform::profile::PcProfile;
 
-use crate::images::linux_dir;
 use crate::linux_kvm;
-use crate::profile::{by_function, Symbols};
+use crate::profile::{by_function, image_symbols, kernel_symbols, Symbols};
 use crate::session::run_conf_profiled;
 use crate::summary::{exit_counts, vm_reports};
-use crate::Images;
 
 /// The guest's vCPUs (one hart each) and memory.
 pub const VCPUS: usize = 2;
@@ -172,23 +170,13 @@ pub fn per_op(host: Host, n: u64) -> Result<PerOp> {
 /// What runs in each mode under `host`, for the profile: the symbols to attribute its pcs with,
 /// or the one name its steps go under when there are none.
 fn software(host: Host, mode: Mode) -> Result<(Option<Symbols>, &'static str)> {
-    let images = Images::build()?;
-    let elf = |name: &str| -> Result<Option<Symbols>> {
-        let bytes = std::fs::read(images.path(name)).with_context(|| format!("the ELF of {name}"))?;
-        Ok(Some(Symbols::from_elf(&bytes).with_context(|| format!("the symbols of {name}"))?))
-    };
-    let kernel = || -> Result<Option<Symbols>> {
-        let path = linux_dir().join("build/System.map");
-        let map = std::fs::read_to_string(&path).with_context(|| format!("{} (from make linux)", path.display()))?;
-        Ok(Some(Symbols::from_system_map(&map)))
-    };
     Ok(match (host, mode) {
         (_, Mode::M) => (None, "OpenSBI"),
-        (Host::DuVisor, Mode::HS) => (elf("dvcp")?, "dvcp"),
-        (Host::DuVisor, Mode::HU | Mode::U) => (elf("duvisor")?, "duvisor"),
-        (Host::LinuxKvm | Host::LinuxKvmNoPoll, Mode::HS) => (kernel()?, "host Linux"),
-        (Host::LinuxKvm | Host::LinuxKvmNoPoll, Mode::U | Mode::HU) => (elf("kvm-vmm")?, "kvm-vmm"),
-        (_, Mode::VS) => (kernel()?, "guest Linux"),
+        (Host::DuVisor, Mode::HS) => (Some(image_symbols("dvcp")?), "dvcp"),
+        (Host::DuVisor, Mode::HU | Mode::U) => (Some(image_symbols("duvisor")?), "duvisor"),
+        (Host::LinuxKvm | Host::LinuxKvmNoPoll, Mode::HS) => (Some(kernel_symbols()?), "host Linux"),
+        (Host::LinuxKvm | Host::LinuxKvmNoPoll, Mode::U | Mode::HU) => (Some(image_symbols("kvm-vmm")?), "kvm-vmm"),
+        (_, Mode::VS) => (Some(kernel_symbols()?), "guest Linux"),
         (_, Mode::VU) => (None, "guest user space"),
     })
 }

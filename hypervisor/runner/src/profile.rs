@@ -68,10 +68,34 @@ impl Symbols {
     }
 }
 
+/// The symbols of the kernel of `make linux` (its `System.map`).
+pub fn kernel_symbols() -> Result<Symbols> {
+    let path = crate::images::linux_dir().join("build/System.map");
+    let map = std::fs::read_to_string(&path).with_context(|| format!("{} (from make linux)", path.display()))?;
+    Ok(Symbols::from_system_map(&map))
+}
+
+/// The symbols of `name`, a binary of `hypervisor/rv` (`dvcp`, `duvisor`, `kvm-vmm`).
+pub fn image_symbols(name: &str) -> Result<Symbols> {
+    let images = crate::Images::build()?;
+    let bytes = std::fs::read(images.path(name)).with_context(|| format!("the ELF of {name}"))?;
+    Symbols::from_elf(&bytes).with_context(|| format!("the symbols of {name}"))
+}
+
 /// Steps of one mode by function: with no symbols (or outside them), one bucket named `what`.
 pub fn by_function(p: &PcProfile, mode: Mode, syms: Option<&Symbols>, what: &str) -> BTreeMap<String, u64> {
+    counts_by_function(p.iter(), mode, syms, what)
+}
+
+/// Any count per (mode, pc) (steps, cycles) summed by function, as [`by_function`].
+pub fn counts_by_function(
+    counts: impl IntoIterator<Item = ((Mode, u64), u64)>,
+    mode: Mode,
+    syms: Option<&Symbols>,
+    what: &str,
+) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
-    for ((m, pc), n) in p.iter() {
+    for ((m, pc), n) in counts {
         if m == mode {
             let name = syms.and_then(|s| s.lookup(pc)).unwrap_or(what);
             *out.entry(name.to_string()).or_default() += n;

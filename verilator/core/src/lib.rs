@@ -3,6 +3,7 @@
 //! the test finisher, HTIF) come from dvsim's platform, and dvsim itself can run in lockstep
 //! beside it, checking every retired instruction.
 
+pub mod cycle_profile;
 pub mod fuzz;
 pub mod lockstep;
 pub mod model;

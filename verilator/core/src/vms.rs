@@ -50,6 +50,19 @@ pub fn run_linux_kvm(
     run_to_end(&build, max_steps, lockstep)
 }
 
+/// [`run_linux_kvm`] without lockstep, with the run's cycle profile ([`crate::cycle_profile`]).
+pub fn run_linux_kvm_profiled(
+    guest: &str,
+    vcpus: u32,
+    args: &str,
+    harts: usize,
+    max_steps: u64,
+) -> Result<(Outcome, crate::cycle_profile::CycleProfile)> {
+    let conf = dv_runner::linux_kvm::guest_conf(guest, vcpus, args)?;
+    let build = |sink: Box<dyn Write>| dv_runner::linux_kvm::platform(guest, &conf, harts, "", sink);
+    crate::cycle_profile::run(&build, max_steps)
+}
+
 /// Runs the machine `build` describes until it stops by itself, at most `max_steps` steps.
 fn run_to_end(build: &crate::session::Build, max_steps: u64, lockstep: bool) -> Result<Outcome> {
     let console = VecSink::default();

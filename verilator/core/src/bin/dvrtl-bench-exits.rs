@@ -15,8 +15,11 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use dv_runner::bench::{Op, MODES, OPS};
 use dv_runner::chart::{self, Series};
+use dv_runner::profile;
 use dv_runner::summary::{bench_lines, vm_reports};
-use dvrtl::vms::{run_conf, run_linux_kvm};
+use dvext_model::mode::Mode;
+use dvrtl::cycle_profile::CycleProfile;
+use dvrtl::vms::{run_conf, run_linux_kvm, run_linux_kvm_profiled};
 
 #[derive(Parser)]
 #[command(name = "dvrtl-bench-exits", about = "VM-exit costs in clock cycles on the RTL core")]
@@ -33,6 +36,10 @@ struct Cli {
     /// Leave out Linux KVM (each of its runs boots Linux on the core first: about a minute).
     #[arg(long)]
     no_linux: bool,
+    /// After the table, profile Linux KVM's runs of each operation (two more runs each) and print,
+    /// per mode, the functions that take the most cycles per operation: this many of them.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1000), conflicts_with = "no_linux")]
+    profile: Option<u64>,
 }
 
 /// What the guest measured over its loop.
@@ -149,6 +156,53 @@ fn run(cli: &Cli) -> Result<()> {
     if let Some(png) = &cli.png {
         draw(&ops, cycles, png)?;
         println!("chart: {}", png.display());
+    }
+    if let (Some(k), true) = (cli.profile, linux) {
+        for op in &ops {
+            profile_linux(op, k as usize)?;
+        }
+    }
+    Ok(())
+}
+
+/// Where one operation's cycles go under Linux KVM on the core: per mode, the `k` functions with
+/// the most cycles per operation, with their instructions and cycles per instruction.
+fn profile_linux(op: &Op, k: usize) -> Result<()> {
+    let run = |n: u64| {
+        let args = dv_runner::bench::linux_args(op, n);
+        run_linux_kvm_profiled(op.guest, op.vcpus, &args, op.vcpus as usize, MAX_STEPS_LINUX)
+            .with_context(|| format!("{} (Linux KVM, profiled, n={n})", op.name))
+    };
+    let ((_, a), (_, b)) = (run(op.n)?, run(2 * op.n)?);
+    let kernel = profile::kernel_symbols()?;
+    let vmm = profile::image_symbols("kvm-vmm")?;
+    println!();
+    println!("{} under Linux KVM on the core, per operation (every hart): cycles, instructions, CPI", op.name);
+    for mode in Mode::ALL {
+        let (syms, what) = match mode {
+            Mode::M => (None, "OpenSBI"),
+            Mode::HS => (Some(&kernel), "host Linux"),
+            Mode::U | Mode::HU => (Some(&vmm), "kvm-vmm"),
+            Mode::VS => (Some(&kernel), "guest"),
+            Mode::VU => (None, "guest user"),
+        };
+        let f = |p: &CycleProfile, cycles: bool| {
+            let counts: Vec<_> = if cycles { p.cycles().collect() } else { p.steps().collect() };
+            profile::counts_by_function(counts, mode, syms, what)
+        };
+        let cycles = profile::per_op(&f(&a, true), &f(&b, true), op.n);
+        let insns = profile::per_op(&f(&a, false), &f(&b, false), op.n);
+        let total: f64 = cycles.iter().map(|(_, c)| c).sum();
+        if total.abs() < 0.5 {
+            continue;
+        }
+        let total_i: f64 = insns.iter().map(|(_, c)| c).sum();
+        println!("  {mode:?} ({what}): {total:.0} cycles, {total_i:.0} instructions");
+        for (name, c) in cycles.iter().filter(|(_, c)| c.abs() >= 0.5).take(k) {
+            let i = insns.iter().find(|(n, _)| n == name).map_or(0.0, |(_, i)| *i);
+            let cpi = if i >= 0.5 { format!("{:.1}", c / i) } else { "-".into() };
+            println!("    {c:>8.0} {i:>7.0} {cpi:>5}  {name}");
+        }
     }
     Ok(())
 }
