@@ -169,7 +169,7 @@ pub fn per_op(host: Host, n: u64) -> Result<PerOp> {
 
 /// What runs in each mode under `host`, for the profile: the symbols to attribute its pcs with,
 /// or the one name its steps go under when there are none.
-fn software(host: Host, mode: Mode) -> Result<(Option<Symbols>, &'static str)> {
+pub fn software(host: Host, mode: Mode) -> Result<(Option<Symbols>, &'static str)> {
     Ok(match (host, mode) {
         (_, Mode::M) => (None, "OpenSBI"),
         (Host::DuVisor, Mode::HS) => (Some(image_symbols("dvcp")?), "dvcp"),

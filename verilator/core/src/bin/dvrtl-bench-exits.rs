@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
+use dv_runner::app::{software, Host};
 use dv_runner::bench::{Op, MODES, OPS};
 use dv_runner::chart::{self, Series};
 use dv_runner::profile;
@@ -174,21 +175,13 @@ fn profile_linux(op: &Op, k: usize) -> Result<()> {
             .with_context(|| format!("{} (Linux KVM, profiled, n={n})", op.name))
     };
     let ((_, a), (_, b)) = (run(op.n)?, run(2 * op.n)?);
-    let kernel = profile::kernel_symbols()?;
-    let vmm = profile::image_symbols("kvm-vmm")?;
     println!();
     println!("{} under Linux KVM on the core, per operation (every hart): cycles, instructions, CPI", op.name);
     for mode in Mode::ALL {
-        let (syms, what) = match mode {
-            Mode::M => (None, "OpenSBI"),
-            Mode::HS => (Some(&kernel), "host Linux"),
-            Mode::U | Mode::HU => (Some(&vmm), "kvm-vmm"),
-            Mode::VS => (Some(&kernel), "guest"),
-            Mode::VU => (None, "guest user"),
-        };
+        let (syms, what) = software(Host::LinuxKvm, mode)?;
         let f = |p: &CycleProfile, cycles: bool| {
             let counts: Vec<_> = if cycles { p.cycles().collect() } else { p.steps().collect() };
-            profile::counts_by_function(counts, mode, syms, what)
+            profile::counts_by_function(counts, mode, syms.as_ref(), what)
         };
         let cycles = profile::per_op(&f(&a, true), &f(&b, true), op.n);
         let insns = profile::per_op(&f(&a, false), &f(&b, false), op.n);
